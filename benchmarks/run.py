@@ -1,0 +1,71 @@
+"""``make bench``: every benchmark, with the figures printed as a Markdown table.
+
+Each measurement runs in a fresh process so its peak memory is its own."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.synthetic import write_listing, write_profile
+
+TARGET_RATE = 20_000
+TARGET_PEAK_MB = 300
+
+
+def _run(module: str, *args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{module} failed:\n{out.stderr}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def import_benchmarks(records: int, work: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Fresh import and re-import of a listing dump and of a profile page."""
+    rows = []
+    for label, writer in (("arXiv listing", write_listing), ("profile page", write_profile)):
+        dump = writer(work / f"{label.split()[0].lower()}.txt", records)
+        db = str(work / f"{label.split()[0].lower()}.sqlite")
+        rows.append(
+            (
+                f"{label}: import {records:,} into a new library",
+                _run("benchmarks.bench_import", db, str(dump)),
+            )
+        )
+        rows.append(
+            (f"{label}: re-import (all duplicates)", _run("benchmarks.bench_import", db, str(dump)))
+        )
+    return rows
+
+
+def main() -> None:
+    """Run the benchmarks and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="refman-bench-") as tmp:
+        rows = import_benchmarks(args.records, Path(tmp))
+    print("| benchmark | records | seconds | records/s | peak MB | added/merged/unchanged |")
+    print("|---|---:|---:|---:|---:|---|")
+    failed = False
+    for label, r in rows:
+        ok = r["records_per_s"] >= TARGET_RATE and r["peak_mb"] <= TARGET_PEAK_MB
+        failed |= not ok
+        counts = f"{r['added']}/{r['merged']}/{r['unchanged']}"
+        print(
+            f"| {label} | {r['records']:,} | {r['seconds']} | {r['records_per_s']:,} "
+            f"| {r['peak_mb']} | {counts} |" + ("" if ok else " below target")
+        )
+    print(f"\ntargets: >= {TARGET_RATE:,} records/s, peak <= {TARGET_PEAK_MB} MB")
+
+
+if __name__ == "__main__":
+    main()

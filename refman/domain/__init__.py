@@ -1,0 +1,5 @@
+"""Plain dataclasses describing the library; no SQLAlchemy, no Qt."""
+
+from refman.domain.model import Attachment, Note, Person, Provenance, Reference, Tag
+
+__all__ = ["Attachment", "Note", "Person", "Provenance", "Reference", "Tag"]

@@ -1,0 +1,105 @@
+"""Plain domain objects: what a reference is, independent of storage and GUI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Person:
+    """An author. ``family`` alone is used for single-word names."""
+
+    family: str
+    given: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """Name as shown to users: "Given Family"."""
+        return f"{self.given} {self.family}".strip()
+
+    @classmethod
+    def from_display_name(cls, name: str) -> Person:
+        """Split "Given Middle Family" or "Family, Given" into a person."""
+        name = " ".join(name.split())
+        if "," in name:
+            family, _, given = name.partition(",")
+            return cls(family=family.strip(), given=given.strip())
+        given, _, family = name.rpartition(" ")
+        return cls(family=family, given=given)
+
+
+@dataclass(slots=True)
+class Note:
+    """A Markdown note attached to a reference."""
+
+    text: str
+    id: int | None = None
+    created: dt.datetime | None = None
+    modified: dt.datetime | None = None
+
+
+@dataclass(slots=True)
+class Attachment:
+    """A file path or URL attached to a reference."""
+
+    location: str
+    kind: str = "file"  # "file" or "url"
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Where a reference came from: the file, the record's first line and its raw text."""
+
+    source: str
+    line: int
+    format: str
+    raw: str
+    imported: dt.datetime | None = None
+
+
+@dataclass(slots=True)
+class Tag:
+    """A label; names are unique ignoring case."""
+
+    name: str
+    colour: str | None = None
+    count: int = 0
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Reference:
+    """One bibliographic record.
+
+    ``arxiv_id`` carries no version suffix; ``arxiv_version`` keeps it (e.g. 2).
+    ``title_provisional`` marks a title derived by refman rather than read from the source.
+    """
+
+    entry_type: str = "misc"
+    title: str = ""
+    title_provisional: bool = False
+    abstract: str = ""
+    year: int | None = None
+    date: dt.date | None = None
+    venue: str = ""
+    journal_ref: str = ""
+    arxiv_id: str = ""
+    arxiv_version: int | None = None
+    doi: str = ""
+    url: str = ""
+    code_url: str = ""
+    comments: str = ""
+    page_count: int | None = None
+    figure_count: int | None = None
+    citekey: str = ""
+    authors: list[Person] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    provenance: list[Provenance] = field(default_factory=list)
+    id: int | None = None
+    added: dt.datetime | None = None
+    modified: dt.datetime | None = None
+    version: int = 1

@@ -1,0 +1,24 @@
+"""Readers and writers of bibliography formats: pure text <-> domain objects.
+
+Importing the package imports every format module, and each registers itself with
+:func:`refman.formats.base.register`. Sniffers are written to be mutually exclusive (a
+listing never starts with "Researcher profile", "@", "%" or an RIS tag; a profile page
+starts with "Researcher profile"), so detection does not hinge on order; the more
+specific profile page is imported, hence registered, first all the same. Formats added
+later (BibTeX, RIS) should keep their sniffers as specific.
+"""
+
+from refman.formats import researcher_profile  # isort: skip  (registration order)
+from refman.formats import arxiv_listing
+from refman.formats.base import Format, FormatError, by_name, detect, formats, register
+
+__all__ = [
+    "Format",
+    "FormatError",
+    "arxiv_listing",
+    "by_name",
+    "detect",
+    "formats",
+    "register",
+    "researcher_profile",
+]

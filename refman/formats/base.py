@@ -1,0 +1,74 @@
+"""The format contract: readers turn text into references; a registry finds them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from refman.domain import Reference
+
+
+class FormatError(ValueError):
+    """Input that a reader cannot accept; names the source and the 1-based line."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        self.source = source
+        self.line = line
+        self.message = message
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")
+
+
+Reader = Callable[[Iterable[str], str], Iterator[Reference]]
+"""``read(lines, source) -> references``: lines keep their ``"\n"`` ends (CRLF already
+normalised); references are yielded as soon as they are complete, so a large file streams.
+Raises :class:`FormatError` naming the line."""
+
+Sniffer = Callable[[str], bool]
+"""``sniff(head) -> bool``: whether the start of a text (up to 64 KiB) looks like this
+format."""
+
+SNIFF_CHARS = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """A registered format: its name, file extensions, content sniffer and reader."""
+
+    name: str
+    label: str
+    extensions: tuple[str, ...]
+    sniff: Sniffer
+    read: Reader
+
+
+_FORMATS: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> Format:
+    """Add ``fmt`` to the registry (later registrations of a name replace earlier ones)."""
+    _FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def formats() -> list[Format]:
+    """All registered formats in registration order."""
+    return list(_FORMATS.values())
+
+
+def by_name(name: str) -> Format:
+    """The format called ``name``; KeyError when unknown."""
+    return _FORMATS[name]
+
+
+def detect(text: str, source: str) -> Format:
+    """The first registered format whose sniffer accepts ``text``."""
+    for fmt in _FORMATS.values():
+        if fmt.sniff(text):
+            return fmt
+    raise FormatError(source, None, "not a recognised bibliography format")
+
+
+def read_text(fmt: Format, text: str, source: str) -> list[Reference]:
+    """All references in ``text`` (convenience for small inputs and tests)."""
+    return list(fmt.read(text.splitlines(keepends=True), source))

@@ -1,0 +1,1 @@
+"""Library operations used by both faces (GUI and command line)."""

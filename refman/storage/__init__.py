@@ -1,0 +1,1 @@
+"""SQLAlchemy store: ORM rows, engine, unit of work and migrations."""

@@ -1,0 +1,173 @@
+"""SQLAlchemy ORM rows. They never leave ``refman.storage``; callers get domain objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the project's constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ReferenceRow(Base):
+    """One reference. ``version`` is bumped on every write (optimistic concurrency)."""
+
+    __tablename__ = "references"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_type: Mapped[str] = mapped_column(String(32), default="misc")
+    citekey: Mapped[str] = mapped_column(String(128), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    title_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    title_key: Mapped[str] = mapped_column(Text, default="", index=True)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    venue: Mapped[str] = mapped_column(Text, default="")
+    journal_ref: Mapped[str] = mapped_column(Text, default="")
+    arxiv_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    arxiv_version: Mapped[int | None] = mapped_column(Integer)
+    doi: Mapped[str | None] = mapped_column(String(256), index=True)
+    url: Mapped[str] = mapped_column(Text, default="")
+    code_url: Mapped[str] = mapped_column(Text, default="")
+    comments: Mapped[str] = mapped_column(Text, default="")
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    figure_count: Mapped[int | None] = mapped_column(Integer)
+    added: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    trashed: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    authors: Mapped[list[ReferenceAuthorRow]] = relationship(
+        lazy="raise", order_by="ReferenceAuthorRow.position", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list[NoteRow]] = relationship(lazy="raise", cascade="all, delete-orphan")
+
+
+class PersonRow(Base):
+    """A person, shared by every reference they wrote; ``name_key`` is unique."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(Text)
+    given: Mapped[str] = mapped_column(Text, default="")
+    name_key: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class ReferenceAuthorRow(Base):
+    """The ordered author list of a reference."""
+
+    __tablename__ = "reference_authors"
+
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="RESTRICT"), index=True
+    )
+
+    person: Mapped[PersonRow] = relationship(lazy="raise")
+
+
+class TagRow(Base):
+    """A tag; ``name_key`` (the case-folded name) is unique."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text, unique=True)
+    colour: Mapped[str | None] = mapped_column(String(16))
+
+
+class ReferenceTagRow(Base):
+    """Which reference carries which tag."""
+
+    __tablename__ = "reference_tags"
+
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class NoteRow(Base):
+    """A Markdown note; a reference may have several."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AttachmentRow(Base):
+    """A file path or URL attached to a reference."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), index=True
+    )
+    location: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8), default="file")
+    added: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ProvenanceRow(Base):
+    """Which file and record a reference came from, with the raw text to re-read later."""
+
+    __tablename__ = "provenance"
+    __table_args__ = (UniqueConstraint("reference_id", "raw_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(Text)
+    line: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(32))
+    raw: Mapped[str] = mapped_column(Text)
+    raw_hash: Mapped[str] = mapped_column(String(40), index=True)
+    imported: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+Index("ix_references_added", ReferenceRow.added)

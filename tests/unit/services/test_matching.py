@@ -1,0 +1,101 @@
+"""Title matching: the table that justifies the thresholds in refman.services.matching."""
+
+from __future__ import annotations
+
+import pytest
+from rapidfuzz import fuzz
+
+from refman.domain.text import title_key
+from refman.services.matching import (
+    TITLE_SIMILARITY_THRESHOLD,
+    TitleIndex,
+    titles_match,
+    years_compatible,
+)
+
+SAME_PAPER = [
+    (
+        "MetaFormer Is Actually What You Need for Vision",
+        "Metaformer is actually what you need for vision.",
+    ),
+    (
+        "MetaFormer Is Actually What You Need for Vision",
+        "MetaFormer Is Actualy What You Need for Vision",
+    ),
+    (
+        "Scaling & Shifting Your Features: A New Baseline for Efficient Model Tuning",
+        "Scaling and Shifting Your Features: A New Baseline for Efficient Model Tuning",
+    ),
+    (
+        "Towards Understanding the Generalization of Self-Distillation",
+        "Towards understanding the generalisation of self distillation",
+    ),
+    (
+        "Rethinking the Inception Architecture for Computer Vision",
+        "Rethinking the Inception Architecture for Computer Vison",
+    ),
+    (
+        "Masked Autoencoders Are Scalable Vision Learners",
+        "Masked Auto-Encoders Are Scalable Vision Learners",
+    ),
+    ("Équivariance in Deep Networks", "Equivariance in deep networks"),
+]
+
+DIFFERENT_PAPERS = [
+    # one word swapped: character similarity is high, but these are different papers
+    (
+        "Contrastive Masked Autoencoders are Stronger Vision Learners",
+        "Contrastive Masked Autoencoders are Stronger Video Learners",
+    ),
+    (
+        "Masked Autoencoders Are Scalable Vision Learners",
+        "Masked Autoencoders Are Scalable Audio Learners",
+    ),
+    ("Vision Transformers for Dense Prediction", "Vision Transformers for Sparse Prediction"),
+    (
+        "Unsupervised Domain Adaptation for Semantic Segmentation",
+        "Unsupervised Domain Adaptation for Instance Segmentation",
+    ),
+    (
+        "Learning Transferable Visual Models From Natural Language Supervision",
+        "Learning Transferable Visual Models From Noisy Language Supervision",
+    ),
+    (
+        "Deep Residual Learning for Image Recognition",
+        "Deep Residual Learning for Image Restoration",
+    ),
+    # a number or roman numeral differs
+    ("Generative Adversarial Networks, Part I", "Generative Adversarial Networks, Part II"),
+    ("YOLOv3: An Incremental Improvement", "YOLOv4: An Incremental Improvement"),
+    (
+        "CMAE-V: Contrastive Masked Autoencoders for Video Action Recognition",
+        "CMAE: Contrastive Masked Autoencoders for Image Recognition",
+    ),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), SAME_PAPER)
+def test_variants_of_one_title_match(a: str, b: str) -> None:
+    assert titles_match(title_key(a), title_key(b))
+    assert fuzz.ratio(title_key(a), title_key(b)) >= TITLE_SIMILARITY_THRESHOLD
+
+
+@pytest.mark.parametrize(("a", "b"), DIFFERENT_PAPERS)
+def test_different_papers_do_not_match(a: str, b: str) -> None:
+    assert not titles_match(title_key(a), title_key(b))
+    assert not titles_match(title_key(b), title_key(a))
+
+
+def test_years_compatible_allows_preprint_then_publication() -> None:
+    assert years_compatible(2021, 2022)
+    assert years_compatible(None, 2022)
+    assert not years_compatible(2019, 2022)
+
+
+def test_title_index_finds_typo_through_another_word() -> None:
+    index: TitleIndex[str] = TitleIndex()
+    index.add(title_key("MetaFormer Is Actually What You Need for Vision"), 2022, "mf")
+    index.add(title_key("Masked Autoencoders Are Scalable Vision Learners"), 2021, "mae")
+    assert index.find(title_key("Metaformr is actually what you need for vision"), 2022) == "mf"
+    assert index.find(title_key("MetaFormer Is Actually What You Need for Vision"), 2015) is None
+    assert index.find(title_key("Masked Autoencoders Are Scalable Audio Learners"), 2022) is None

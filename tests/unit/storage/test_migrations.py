@@ -1,0 +1,72 @@
+"""Migrations: a new library is at head, an old one upgrades in place, ORM and migrations agree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from refman.storage.engine import (
+    create_library_engine,
+    current_revision,
+    head_revision,
+    migrate,
+)
+from refman.storage.orm import Base
+from refman.storage.store import ReferenceQuery, Store
+
+FIRST_REVISION = "0001"
+
+
+def test_new_library_is_created_at_head(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    assert current_revision(store.engine) == head_revision()
+    assert head_revision() != FIRST_REVISION
+    store.close()
+
+
+def test_library_from_first_revision_upgrades_in_place(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = create_library_engine(url)
+    migrate(engine, FIRST_REVISION)
+    assert "trashed" not in {c["name"] for c in inspect(engine).get_columns("references")}
+    now = dt.datetime(2021, 6, 30, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO "references" (entry_type, citekey, title, title_provisional,'
+                " title_key, abstract, venue, journal_ref, arxiv_id, url, code_url, comments,"
+                " added, modified, version) VALUES ('preprint', 'anon2021drdg', 'DRDG', 1,"
+                " 'drdg', 'An abstract.', 'IJCAI 2021', '', '2106.16128', '', '', '',"
+                " :now, :now, 1)"
+            ),
+            {"now": now},
+        )
+    engine.dispose()
+
+    store = Store(url)
+    assert current_revision(store.engine) == head_revision()
+    (ref,) = store.references(store.query_ids(ReferenceQuery()))
+    assert (ref.citekey, ref.arxiv_id, ref.venue) == ("anon2021drdg", "2106.16128", "IJCAI 2021")
+    assert store.count(trashed=True) == 0
+    store.close()
+
+
+def test_migrations_match_the_orm(tmp_path: Path) -> None:
+    engine = create_library_engine(f"sqlite:///{tmp_path / 'drift.sqlite'}")
+    migrate(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_library_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'pragmas.sqlite'}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    store.close()
