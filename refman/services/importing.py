@@ -247,6 +247,7 @@ def import_files(
     result = ImportResult(files=[str(p) for p in paths])
     now = dt.datetime.now(dt.UTC)
     with store.unit_of_work() as uow:
+        uow.pause_search_index()
         batch = _Batch(uow, uow.match_index(), result)
         done_before = 0
         for path in paths:
@@ -265,6 +266,7 @@ def import_files(
         batch.flush()
         if cancelled is not None and cancelled():
             raise ImportCancelledError("import cancelled; the library is unchanged")
+        uow.resume_search_index([*result.added_ids, *result.merged_ids])
     if progress is not None:
         progress(total, total)
     return result

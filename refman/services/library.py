@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from refman.domain import Reference, Tag
+from refman.domain.query import ListRow, ReferenceQuery
 from refman.services.errors import UserError
 from refman.services.importing import ImportResult, import_files
-from refman.storage.store import ReferenceQuery, Store
+from refman.storage.store import Store
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -56,10 +59,75 @@ class Library:
         """References outside the trash."""
         return self.store.count()
 
+    def count_trashed(self) -> int:
+        """References in the trash."""
+        return self.store.count(trashed=True)
+
+    def query_ids(self, query: ReferenceQuery) -> list[int]:
+        """Ids matching ``query``, filtered and sorted in SQL."""
+        return self.store.query_ids(query)
+
+    def rows(self, ids: Sequence[int]) -> list[ListRow]:
+        """What the reference list shows for ``ids``, in that order."""
+        return self.store.rows(ids)
+
+    def load(self, ids: Sequence[int]) -> list[Reference]:
+        """Full references (with attachments and provenance) for ``ids``, in that order."""
+        return self.store.references(ids, with_details=True)
+
+    def search_index_catch_up(self) -> int:
+        """Index what the last import added (it commits first, indexes after)."""
+        return self.store.search_catch_up()
+
     # --- writing ----------------------------------------------------------------------
     def import_files(self, paths: Iterable[Path]) -> ImportResult:
-        """Import files in one transaction (see ``refman.services.importing``)."""
-        return import_files(self.store, paths)
+        """Import files in one transaction (see ``refman.services.importing``), then bring
+        the search index up to date."""
+        result = import_files(self.store, paths)
+        self.search_index_catch_up()
+        return result
+
+    def update_fields(self, ref_id: int, changes: dict[str, Any], expected_version: int) -> Changed:
+        """Edit fields of one reference if nobody changed it since ``expected_version``.
+
+        Values are validated and normalised (see ``validate_field``); editing the title
+        makes it no longer provisional. ``count`` is the new version."""
+        clean = {name: validate_field(name, value) for name, value in changes.items()}
+        if "title" in clean:
+            clean["title_provisional"] = False
+        with self.store.unit_of_work() as uow:
+            version = uow.update_checked(ref_id, expected_version, clean)
+        return Changed(reference_ids=frozenset({ref_id}), count=version)
+
+    def edit_note(self, note_id: int, text: str) -> Changed:
+        """Replace a note's Markdown text."""
+        with self.store.unit_of_work() as uow:
+            ref_id = uow.edit_note(note_id, text)
+        return Changed(reference_ids=frozenset({ref_id}), count=note_id)
+
+    def delete_note(self, note_id: int) -> Changed:
+        """Delete a note."""
+        with self.store.unit_of_work() as uow:
+            ref_id, _text = uow.delete_note(note_id)
+        return Changed(reference_ids=frozenset({ref_id}), count=note_id)
+
+    def trash(self, ref_ids: Sequence[int]) -> Changed:
+        """Move references to the trash (restorable); ``count`` is how many moved."""
+        with self.store.unit_of_work() as uow:
+            moved = uow.set_trashed(ref_ids, True)
+        return Changed(reference_ids=frozenset(ref_ids), tags=True, everything=True, count=moved)
+
+    def restore(self, ref_ids: Sequence[int]) -> Changed:
+        """Bring references back from the trash."""
+        with self.store.unit_of_work() as uow:
+            moved = uow.set_trashed(ref_ids, False)
+        return Changed(reference_ids=frozenset(ref_ids), tags=True, everything=True, count=moved)
+
+    def empty_trash(self) -> Changed:
+        """Delete trashed references for good; ``count`` is how many."""
+        with self.store.unit_of_work() as uow:
+            ids = uow.empty_trash()
+        return Changed(reference_ids=frozenset(ids), tags=True, everything=True, count=len(ids))
 
     def add_tags(self, names: Sequence[str], ref_ids: Sequence[int]) -> Changed:
         """Tag references; ``count`` is how many new (reference, tag) pairs there are."""
@@ -102,6 +170,52 @@ class Library:
         with self.store.unit_of_work() as uow:
             note_id = uow.add_note(ref_id, text)
         return Changed(reference_ids=frozenset({ref_id}), count=note_id)
+
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_TEXT_FIELDS = frozenset(
+    "entry_type citekey title abstract venue journal_ref url code_url comments".split()
+)
+_INT_FIELDS = frozenset({"year", "page_count", "figure_count", "arxiv_version"})
+EDITABLE_FIELDS = _TEXT_FIELDS | _INT_FIELDS | {"doi", "date", "arxiv_id"}
+
+
+def validate_field(name: str, value: Any) -> Any:
+    """``value`` checked and normalised for field ``name``; raises ``UserError`` naming the
+    field when it is not acceptable (a year must be a number, a DOI look like 10.x/y)."""
+    if name not in EDITABLE_FIELDS:
+        raise UserError(f"{name}: not an editable field")
+    if name in _INT_FIELDS:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise UserError(f"{name}: {value!r} is not a whole number") from None
+        if name == "year" and not 1000 <= number <= 2999:
+            raise UserError(f"year: {number} is not a plausible year")
+        if number < 0:
+            raise UserError(f"{name}: cannot be negative")
+        return number
+    if name == "date":
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise UserError(f"date: {value!r} is not a date like 2021-06-30") from None
+    text = " ".join(str(value or "").split()) if name != "abstract" else str(value or "").strip()
+    if name == "doi" and text:
+        text = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", text, flags=re.I)
+        if not _DOI.match(text):
+            raise UserError(f"doi: {value!r} does not look like a DOI (10.1234/...)")
+    if name == "title" and not text:
+        raise UserError("title: cannot be empty")
+    if name == "citekey" and not re.fullmatch(r"[A-Za-z0-9_:.\-]+", text):
+        raise UserError("citekey: use letters, digits and _ : . - only")
+    return text
 
 
 def _clean_tag_names(names: Sequence[str]) -> list[str]:

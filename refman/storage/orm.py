@@ -52,7 +52,7 @@ class ReferenceRow(Base):
     abstract: Mapped[str] = mapped_column(Text, default="")
     year: Mapped[int | None] = mapped_column(Integer, index=True)
     date: Mapped[dt.date | None] = mapped_column(Date)
-    venue: Mapped[str] = mapped_column(Text, default="")
+    venue: Mapped[str] = mapped_column(Text, default="", index=True)
     journal_ref: Mapped[str] = mapped_column(Text, default="")
     arxiv_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     arxiv_version: Mapped[int | None] = mapped_column(Integer)
@@ -66,6 +66,7 @@ class ReferenceRow(Base):
     modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     trashed: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    sort_author: Mapped[str] = mapped_column(Text, default="", server_default="", index=True)
 
     authors: Mapped[list[ReferenceAuthorRow]] = relationship(
         lazy="raise", order_by="ReferenceAuthorRow.position", cascade="all, delete-orphan"
@@ -169,5 +170,25 @@ class ProvenanceRow(Base):
     raw_hash: Mapped[str] = mapped_column(String(40), index=True)
     imported: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+
+class SearchStateRow(Base):
+    """One row: whether the search-index triggers are paused by a running import."""
+
+    __tablename__ = "search_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deferred: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchDirtyRow(Base):
+    """References whose search-index entry must be rebuilt (written during an import)."""
+
+    __tablename__ = "search_dirty"
+
+    reference_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+SEARCH_TABLE = "reference_search"
+"""The SQLite FTS5 table (created by migration 0003, not part of the ORM metadata)."""
 
 Index("ix_references_added", ReferenceRow.added)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -25,7 +26,9 @@ from sqlalchemy import (
 )
 
 from refman.domain import Attachment, Note, Person, Provenance, Reference, Tag
-from refman.domain.text import name_key, split_arxiv_version, title_key
+from refman.domain.query import ListRow, ReferenceQuery, SortKey
+from refman.domain.text import fold, name_key, split_arxiv_version, title_key
+from refman.storage import search_index
 from refman.storage.engine import (
     create_library_engine,
     library_name,
@@ -101,15 +104,6 @@ class MatchIndex:
     by_title: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
     citekeys: set[str] = field(default_factory=set)
     provenance_hashes: dict[int, set[str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ReferenceQuery:
-    """Which references to list: tags they must all carry, trashed or not."""
-
-    tags: tuple[str, ...] = ()
-    ids: tuple[int, ...] | None = None
-    trashed: bool = False
 
 
 def _row_values(ref: Reference) -> dict[str, Any]:
@@ -212,6 +206,22 @@ def load_references(
     return [out[i] for i in ids if i in out]
 
 
+def short_authors(families: Sequence[str]) -> str:
+    """ "Feng", "Feng and Yan", "Feng et al." (empty without authors)."""
+    if len(families) > 2:
+        return f"{families[0]} et al."
+    return " and ".join(families)
+
+
+_SORT_COLUMNS: dict[SortKey, tuple[Any, ...]] = {
+    SortKey.TITLE: (ReferenceRow.title_key, ReferenceRow.id),
+    SortKey.AUTHORS: (ReferenceRow.sort_author, ReferenceRow.title_key, ReferenceRow.id),
+    SortKey.YEAR: (ReferenceRow.year, ReferenceRow.id),
+    SortKey.VENUE: (ReferenceRow.venue, ReferenceRow.id),
+    SortKey.ADDED: (ReferenceRow.added, ReferenceRow.id),
+}
+
+
 class UnitOfWork:
     """One write transaction. Every method runs on the same connection; nothing is
     committed until the ``Store.unit_of_work`` block ends without an exception."""
@@ -226,6 +236,15 @@ class UnitOfWork:
         return load_references(self.conn, ids, attachments=attachments)
 
     # --- importer support -------------------------------------------------------------
+    def pause_search_index(self) -> None:
+        """Pause the search-index triggers for this transaction (bulk import)."""
+        search_index.pause(self.conn)
+
+    def resume_search_index(self, touched: Sequence[int]) -> None:
+        """Resume the triggers; ``touched`` references are rebuilt by ``search_catch_up``."""
+        search_index.mark_dirty(self.conn, touched)
+        search_index.resume(self.conn)
+
     def match_index(self) -> MatchIndex:
         """Identifiers, title keys and citation keys of every reference in the library."""
         index = MatchIndex()
@@ -334,6 +353,16 @@ class UnitOfWork:
                     {"reference_id": ref_id, "position": start[ref_id] + offset, "person_id": pid}
                 )
         self.conn.execute(insert(ReferenceAuthorRow), rows)
+        firsts = {
+            ref_id: fold(persons[0].family) for ref_id, persons in items if start[ref_id] == 0
+        }
+        if firsts:
+            self.conn.execute(
+                update(ReferenceRow)
+                .where(ReferenceRow.id == bindparam("ref_id"))
+                .values(sort_author=bindparam("key")),
+                [{"ref_id": ref_id, "key": key} for ref_id, key in firsts.items()],
+            )
 
     def add_provenance(self, items: Sequence[tuple[int, Provenance]]) -> None:
         """Record where references came from."""
@@ -492,6 +521,55 @@ class UnitOfWork:
             .returning(NoteRow.id)
         ).scalar_one()
 
+    def edit_note(self, note_id: int, text: str) -> int:
+        """Replace a note's text; returns its reference's id."""
+        ref_id = self.conn.execute(
+            update(NoteRow)
+            .where(NoteRow.id == note_id)
+            .values(text=text, modified=utcnow())
+            .returning(NoteRow.reference_id)
+        ).scalar()
+        if ref_id is None:
+            raise NotFoundError(f"no note {note_id}")
+        return int(ref_id)
+
+    def delete_note(self, note_id: int) -> tuple[int, str]:
+        """Delete a note; returns its reference's id and its text (for undo)."""
+        row = self.conn.execute(
+            delete(NoteRow)
+            .where(NoteRow.id == note_id)
+            .returning(NoteRow.reference_id, NoteRow.text)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no note {note_id}")
+        return int(row[0]), str(row[1])
+
+    def set_trashed(self, ref_ids: Sequence[int], trashed: bool) -> int:
+        """Move references into (or out of) the trash; returns how many moved."""
+        moved = 0
+        when = utcnow() if trashed else None
+        for chunk in _chunks(list(ref_ids)):
+            condition = (
+                ReferenceRow.trashed.is_(None) if trashed else ReferenceRow.trashed.is_not(None)
+            )
+            moved += self.conn.execute(
+                update(ReferenceRow)
+                .where(ReferenceRow.id.in_(chunk), condition)
+                .values(trashed=when, modified=utcnow(), version=ReferenceRow.version + 1)
+            ).rowcount
+        return moved
+
+    def empty_trash(self) -> list[int]:
+        """Delete every trashed reference for good; returns their ids."""
+        ids = list(
+            self.conn.execute(
+                select(ReferenceRow.id).where(ReferenceRow.trashed.is_not(None))
+            ).scalars()
+        )
+        for chunk in _chunks(ids):
+            self.conn.execute(delete(ReferenceRow).where(ReferenceRow.id.in_(chunk)))
+        return ids
+
     def add_attachment(self, ref_id: int, attachment: Attachment) -> int:
         """Attach a file path or URL to a reference; returns its id."""
         return self.conn.execute(
@@ -508,6 +586,7 @@ class Store:
         self.url = url
         self.engine = engine or create_library_engine(url)
         migrate(self.engine)
+        search_index.catch_up(self.engine)  # finishes an import interrupted before indexing
 
     @property
     def name(self) -> str:
@@ -546,27 +625,99 @@ class Store:
         raise NotFoundError(f"no reference {ref!r} (give an id, citation key or arXiv id)")
 
     def query_ids(self, query: ReferenceQuery) -> list[int]:
-        """Ids matching ``query``, oldest first."""
+        """Ids matching ``query`` in its order; filtering and sorting happen in SQL."""
         with self.engine.connect() as conn:
             return list(conn.execute(self._select_ids(conn, query)).scalars())
 
     def _select_ids(self, conn: Connection, query: ReferenceQuery) -> Select[int]:
-        stmt = select(ReferenceRow.id)
-        stmt = stmt.where(
+        stmt = select(ReferenceRow.id).where(
             ReferenceRow.trashed.is_not(None) if query.trashed else ReferenceRow.trashed.is_(None)
         )
-        for name in query.tags:
-            tid = conn.execute(select(TagRow.id).where(TagRow.name_key == name.casefold())).scalar()
-            if tid is None:
-                raise NotFoundError(f"no tag named {name!r}")
-            stmt = stmt.where(
-                ReferenceRow.id.in_(
-                    select(ReferenceTagRow.reference_id).where(ReferenceTagRow.tag_id == tid)
+        if query.tags:
+            tag_ids = []
+            for name in query.tags:
+                tid = conn.execute(
+                    select(TagRow.id).where(TagRow.name_key == " ".join(name.split()).casefold())
+                ).scalar()
+                if tid is None:
+                    raise NotFoundError(f"no tag named {name!r}")
+                tag_ids.append(tid)
+            tagged = select(ReferenceTagRow.reference_id)
+            if query.any_tag:
+                stmt = stmt.where(
+                    ReferenceRow.id.in_(tagged.where(ReferenceTagRow.tag_id.in_(tag_ids)))
                 )
+            else:
+                for tid in tag_ids:
+                    stmt = stmt.where(
+                        ReferenceRow.id.in_(tagged.where(ReferenceTagRow.tag_id == tid))
+                    )
+        if query.untagged:
+            stmt = stmt.where(
+                ~select(ReferenceTagRow.reference_id)
+                .where(ReferenceTagRow.reference_id == ReferenceRow.id)
+                .exists()
             )
+        condition = search_index.text_condition(conn, query.text)
+        if condition is not None:
+            stmt = stmt.where(condition)
         if query.ids is not None:
             stmt = stmt.where(ReferenceRow.id.in_(query.ids))
-        return stmt.order_by(ReferenceRow.id)
+        keys = _SORT_COLUMNS[query.sort]
+        if query.descending:
+            return stmt.order_by(*(k.desc() for k in keys))
+        return stmt.order_by(*keys)
+
+    def rows(self, ids: Sequence[int]) -> list[ListRow]:
+        """The list's view of ``ids``, in that order, in a few batched queries."""
+        found: dict[int, dict[str, Any]] = {}
+        authors: dict[int, list[str]] = defaultdict(list)
+        tags: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids)):
+                for row in conn.execute(
+                    select(
+                        ReferenceRow.id,
+                        ReferenceRow.title,
+                        ReferenceRow.title_provisional,
+                        ReferenceRow.year,
+                        ReferenceRow.venue,
+                        ReferenceRow.added,
+                    ).where(ReferenceRow.id.in_(chunk))
+                ):
+                    found[row.id] = row._asdict()
+                for ref_id, family in conn.execute(
+                    select(ReferenceAuthorRow.reference_id, PersonRow.family)
+                    .join(PersonRow, PersonRow.id == ReferenceAuthorRow.person_id)
+                    .where(ReferenceAuthorRow.reference_id.in_(chunk))
+                    .order_by(ReferenceAuthorRow.reference_id, ReferenceAuthorRow.position)
+                ):
+                    authors[ref_id].append(family)
+                for ref_id, name, colour in conn.execute(
+                    select(ReferenceTagRow.reference_id, TagRow.name, TagRow.colour)
+                    .join(TagRow, TagRow.id == ReferenceTagRow.tag_id)
+                    .where(ReferenceTagRow.reference_id.in_(chunk))
+                    .order_by(TagRow.name_key)
+                ):
+                    tags[ref_id].append((name, colour))
+        return [
+            ListRow(
+                id=i,
+                title=found[i]["title"],
+                title_provisional=found[i]["title_provisional"],
+                authors=short_authors(authors.get(i, [])),
+                year=found[i]["year"],
+                venue=found[i]["venue"],
+                added=_aware(found[i]["added"]) or utcnow(),
+                tags=tuple(tags.get(i, ())),
+            )
+            for i in ids
+            if i in found
+        ]
+
+    def search_catch_up(self) -> int:
+        """Bring the search index up to date after an import; returns entries rebuilt."""
+        return search_index.catch_up(self.engine)
 
     def references(self, ids: Sequence[int], *, with_details: bool = False) -> list[Reference]:
         """Full references for ``ids``, in that order, with authors, tags and notes;

@@ -182,3 +182,18 @@ def test_cancel_leaves_library_unchanged(seeded: Library, library_path: Path) ->
     with pytest.raises(ImportCancelledError):
         import_files(seeded.store, [SEEDS / "002_3a61578cb107992b.txt"], cancelled=lambda: True)
     assert library_checksum(library_path) == before
+
+
+def test_search_index_catches_up_after_an_interrupted_import(library_path: Path) -> None:
+    from refman.app import open_library
+    from refman.domain.query import ReferenceQuery
+    from refman.services.importing import import_files
+
+    first = open_library(str(library_path))
+    import_files(first.store, [SEEDS / "003_0d5942242b4dab14.txt"])  # commits, no indexing
+    assert first.query_ids(ReferenceQuery(text="distillation")) == []
+    assert first.count() == 10
+    first.store.close()  # as if the process died before indexing
+    reopened = open_library(str(library_path))
+    assert len(reopened.query_ids(ReferenceQuery(text="distillation"))) == 1
+    reopened.store.close()

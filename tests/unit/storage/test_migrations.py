@@ -9,14 +9,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from refman.domain.query import ReferenceQuery
 from refman.storage.engine import (
     create_library_engine,
     current_revision,
     head_revision,
     migrate,
 )
+from refman.storage.migrations.env_filters import include_name
 from refman.storage.orm import Base
-from refman.storage.store import ReferenceQuery, Store
+from refman.storage.store import Store
 
 FIRST_REVISION = "0001"
 
@@ -59,7 +61,8 @@ def test_migrations_match_the_orm(tmp_path: Path) -> None:
     engine = create_library_engine(f"sqlite:///{tmp_path / 'drift.sqlite'}")
     migrate(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 
