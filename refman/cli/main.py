@@ -61,8 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_app(library: Library) -> int:
-    print(f"refman {__version__} — library {library.store.name}: {library.count()} references")
-    return 0
+    """Open the desktop window (Qt is imported only now, so the command line never loads
+    it)."""
+    from refman.gui.app import run  # noqa: PLC0415 (keep Qt out of command-line runs)
+
+    return run(library, sys.argv[:1])
 
 
 if __name__ == "__main__":

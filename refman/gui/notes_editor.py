@@ -1,0 +1,330 @@
+"""A reference's notes: a list, a Markdown editor with a rendered preview, autosaved."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QStackedWidget,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from refman.domain import Note, Reference
+from refman.gui.library_bridge import LibraryBridge
+from refman.gui.markdown_view import MarkdownView
+from refman.gui.undo_commands import (
+    AddNoteCommand,
+    EditNoteCommand,
+    NoteHandles,
+    do_delete_note,
+)
+from refman.services.errors import USER_ERRORS
+
+AUTOSAVE_MS = 500
+_NOTE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_NEW = -1  # list entry of a note not written yet
+
+
+def note_summary(text: str) -> str:
+    """The first non-blank line of a note, without Markdown heading marks."""
+    for line in text.splitlines():
+        words = line.strip().lstrip("#").strip()
+        if words:
+            return words[:80]
+    return "(empty note)"
+
+
+class NotesEditor(QWidget):
+    """Notes of one reference. Typing saves after ``AUTOSAVE_MS`` of quiet; ``flush``
+    saves at once (the window calls it on close). Each editing session (until the editor
+    loses focus, another note or reference is chosen, or ``flush``) becomes one undo step.
+
+    Signals:
+        sig_saved(int): a note (this id) was written.
+    """
+
+    sig_saved = Signal(int)
+
+    def __init__(
+        self,
+        bridge: LibraryBridge,
+        undo_stack: QUndoStack,
+        handles: NoteHandles,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._undo_stack = undo_stack
+        self._handles = handles
+        self._ref_id: int | None = None
+        self._notes: list[Note] = []
+        self._note_id: int | None = None  # the note in the editor; None: a new draft
+        self._saved_text = ""  # what the library holds for the note in the editor
+        self._session_start: str | None = None  # text before this session; None: new note
+        self._loading = False
+
+        self.new_button = QToolButton(self)
+        self.new_button.setText("New Note")
+        self.new_button.setToolTip("Add a note to this reference")
+        self.new_button.clicked.connect(self.new_note)
+        self.delete_button = QToolButton(self)
+        self.delete_button.setText("Delete Note")
+        self.delete_button.clicked.connect(self.delete_current_note)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Notes")
+        self.list.currentItemChanged.connect(self._on_current_item_changed)
+        self.editor = QPlainTextEdit(self)
+        self.editor.setPlaceholderText("Write a note in Markdown; it is saved as you type.")
+        self.editor.setAccessibleName("Note text")
+        self.editor.textChanged.connect(self._on_text_changed)
+        self.editor.installEventFilter(self)
+        self.preview = MarkdownView(self)
+        self.preview.setAccessibleName("Rendered note")
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.editor, "Write")
+        self.tabs.addTab(self.preview, "Preview")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.placeholder = QLabel("No notes yet.", self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.tabs)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(AUTOSAVE_MS)
+        self._timer.timeout.connect(self.save)
+
+        header = QHBoxLayout()
+        title = QLabel("<b>Notes</b>", self)
+        header.addWidget(title)
+        header.addStretch(1)
+        header.addWidget(self.new_button)
+        header.addWidget(self.delete_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.list)
+        layout.addWidget(self.stack, 1)
+        self._update_enabled()
+
+    # --- which reference -------------------------------------------------------------
+    def set_reference(self, ref: Reference | None) -> None:
+        """Show ``ref``'s notes (the previous reference's edits are saved first)."""
+        same = ref is not None and ref.id == self._ref_id
+        if not same:
+            self.flush()
+            self._ref_id = None if ref is None else ref.id
+            self._note_id = None
+            self._session_start = None
+        self._notes = [] if ref is None else list(ref.notes)
+        self._fill_list(keep_current=same)
+
+    def _fill_list(self, *, keep_current: bool) -> None:
+        current = self._note_id if keep_current else None
+        drafting = keep_current and self._note_id is None and self._draft_open()
+        self.list.blockSignals(True)
+        try:
+            self.list.clear()
+            for note in self._notes:
+                item = QListWidgetItem(note_summary(note.text))
+                item.setData(_NOTE_ID_ROLE, note.id)
+                if note.modified is not None:
+                    item.setToolTip(f"Modified {note.modified.astimezone():%Y-%m-%d %H:%M}")
+                self.list.addItem(item)
+            if drafting:
+                self._add_draft_item()
+        finally:
+            self.list.blockSignals(False)
+        self._fit_list()
+        ids = [n.id for n in self._notes]
+        if drafting:
+            self.list.setCurrentRow(self.list.count() - 1)
+        elif current is not None and current in ids:
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(ids.index(current))
+            self.list.blockSignals(False)
+            self._refresh_current_from_library()
+        elif self._notes:
+            self.list.setCurrentRow(0)
+        else:
+            self._open_note(None, draft=False)
+        self._update_enabled()
+
+    def _fit_list(self) -> None:
+        """As tall as its notes, up to four; hidden while there are none."""
+        rows = min(max(self.list.count(), 1), 4)
+        row_height = self.list.sizeHintForRow(0) if self.list.count() else 20
+        self.list.setFixedHeight(rows * row_height + 2 * self.list.frameWidth() + 2)
+        self.list.setVisible(self.list.count() > 0)
+
+    def _draft_open(self) -> bool:
+        return self.stack.currentWidget() is self.tabs and self._note_id is None
+
+    def _add_draft_item(self) -> None:
+        item = QListWidgetItem("(new note)")
+        item.setData(_NOTE_ID_ROLE, _NEW)
+        self.list.addItem(item)
+
+    def _refresh_current_from_library(self) -> None:
+        """The library's text of the open note changed (e.g. undo): show it, unless the
+        user is typing."""
+        note = next((n for n in self._notes if n.id == self._note_id), None)
+        if note is None or note.text == self._saved_text or self._timer.isActive():
+            return
+        self._load_text(note.text)
+        self._saved_text = note.text
+        self._session_start = note.text
+
+    # --- choosing a note --------------------------------------------------------------
+    def _on_current_item_changed(
+        self, current: QListWidgetItem | None, _previous: QListWidgetItem | None
+    ) -> None:
+        note_id = None if current is None else current.data(_NOTE_ID_ROLE)
+        if note_id == _NEW or (note_id is not None and note_id == self._note_id):
+            return
+        self.flush()
+        self._open_note(note_id, draft=False)
+
+    def _open_note(self, note_id: int | None, *, draft: bool) -> None:
+        self._note_id = note_id
+        note = next((n for n in self._notes if n.id == note_id), None)
+        text = "" if note is None else note.text
+        self._saved_text = text
+        self._session_start = None if note is None else text
+        self._load_text(text)
+        if note is None and not draft:
+            self.stack.setCurrentWidget(self.placeholder)
+        else:
+            self.stack.setCurrentWidget(self.tabs)
+            self.tabs.setCurrentWidget(self.editor if draft or not text else self.preview)
+        self._update_enabled()
+
+    def _load_text(self, text: str) -> None:
+        self._loading = True
+        try:
+            self.editor.setPlainText(text)
+        finally:
+            self._loading = False
+        self.preview.set_markdown(text)
+
+    def new_note(self) -> None:
+        """Start a new note (written once it has text)."""
+        if self._ref_id is None:
+            return
+        self.flush()
+        self.list.blockSignals(True)
+        self._add_draft_item()
+        self.list.setCurrentRow(self.list.count() - 1)
+        self.list.blockSignals(False)
+        self._fit_list()
+        self._open_note(None, draft=True)
+        self.editor.setFocus()
+
+    def delete_current_note(self) -> None:
+        """Delete the note in the editor (undoable)."""
+        if self._ref_id is None:
+            return
+        self._timer.stop()
+        if self._note_id is None:  # an unsaved draft: just drop it
+            self._fill_list(keep_current=False)
+            return
+        self._finish_session()
+        note_id, text = self._note_id, self._saved_text
+        # Close the note first: deleting reloads this pane, which must not reopen it.
+        self._note_id = None
+        self.stack.setCurrentWidget(self.placeholder)
+        try:
+            command = do_delete_note(self._bridge, self._handles, self._ref_id, note_id, text)
+        except USER_ERRORS as exc:
+            self._bridge.report_error(str(exc))
+            return
+        self._undo_stack.push(command)
+
+    # --- saving -----------------------------------------------------------------------
+    def _on_text_changed(self) -> None:
+        if not self._loading:
+            self._timer.start()
+
+    def save(self) -> None:
+        """Write the editor's text now (an empty note is never written)."""
+        self._timer.stop()
+        if self._ref_id is None:
+            return
+        text = self.editor.toPlainText()
+        if text == self._saved_text or not text.strip():
+            return
+        try:
+            if self._note_id is None:
+                changed = self._bridge.library.add_note(self._ref_id, text)
+                self._note_id = changed.count
+            else:
+                changed = self._bridge.library.edit_note(self._note_id, text)
+        except USER_ERRORS as exc:
+            self._bridge.report_error(f"The note was not saved: {exc}")
+            return
+        self._saved_text = text
+        self._update_current_label(text)
+        if self.tabs.currentWidget() is self.preview:
+            self.preview.set_markdown(text)
+        self._bridge.apply(changed)
+        self.sig_saved.emit(self._note_id)
+
+    def _update_current_label(self, text: str) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            item.setText(note_summary(text))
+            item.setData(_NOTE_ID_ROLE, self._note_id)
+
+    def flush(self) -> None:
+        """Save pending typing and close the editing session as one undo step."""
+        if self._timer.isActive():
+            self.save()
+        self._finish_session()
+
+    def _finish_session(self) -> None:
+        if self._ref_id is None or self._note_id is None:
+            return
+        handle = self._handles.handle(self._note_id)
+        if self._session_start is None:
+            self._undo_stack.push(
+                AddNoteCommand(self._bridge, self._handles, self._ref_id, handle, self._saved_text)
+            )
+        elif self._session_start != self._saved_text:
+            self._undo_stack.push(
+                EditNoteCommand(self._bridge, handle, self._session_start, self._saved_text)
+            )
+        self._session_start = self._saved_text
+
+    def has_pending_edits(self) -> bool:
+        """Whether typed text waits for the autosave timer."""
+        return self._timer.isActive()
+
+    # --- misc -------------------------------------------------------------------------
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.preview:
+            self.flush()
+            self.preview.set_markdown(self.editor.toPlainText())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Leaving the editor ends the editing session."""
+        if watched is self.editor and event.type() == QEvent.Type.FocusOut:
+            self.flush()
+        return super().eventFilter(watched, event)
+
+    def _update_enabled(self) -> None:
+        self.new_button.setEnabled(self._ref_id is not None)
+        self.delete_button.setEnabled(
+            self._ref_id is not None and self.stack.currentWidget() is self.tabs
+        )
+        self.placeholder.setText(
+            "No notes yet." if self._ref_id is not None else "Select a reference."
+        )
