@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from refman.domain import Reference
 from refman.gui.field_editors import ErrorLabel, LineFieldEdit, TextFieldEdit
-from refman.gui.library_bridge import LibraryBridge
+from refman.gui.library_bridge import LibraryBridge, ReferenceChange
 from refman.gui.notes_editor import NotesEditor
 from refman.gui.tag_chips import TagChipBox
 from refman.gui.tag_field import TagField
@@ -257,8 +257,8 @@ class DetailPane(QWidget):
         else:
             self._show_many()
 
-    def _on_references_changed(self, ref_ids: frozenset[int]) -> None:
-        if ref_ids & set(self._ids):
+    def _on_references_changed(self, change: ReferenceChange) -> None:
+        if not change.ids.isdisjoint(self._ids):
             self.reload()
 
     def _show_one(self, ref_id: int) -> None:
@@ -312,7 +312,7 @@ class DetailPane(QWidget):
             return
         carried: Counter[str] = Counter()
         colour_of: dict[str, str | None] = {}
-        for row in self._bridge.library.rows(self._ids):
+        for row in self._bridge.rows(self._ids):
             for name, colour in row.tags:
                 carried[name] += 1
                 colour_of[name] = colour
@@ -324,10 +324,10 @@ class DetailPane(QWidget):
         )
 
     def _colours(self) -> dict[str, str | None]:
-        return {t.name.casefold(): t.colour for t in self._bridge.library.tags()}
+        return {t.name.casefold(): t.colour for t in self._bridge.tags()}
 
     def _update_known_tags(self) -> None:
-        self.tag_field.set_known_tags(t.name for t in self._bridge.library.tags())
+        self.tag_field.set_known_tags(t.name for t in self._bridge.tags())
         if self.reference is not None:
             colours = self._colours()
             self.chips.set_tags([(t, colours.get(t.casefold()), t) for t in self.reference.tags])

@@ -37,7 +37,7 @@ from refman.domain.query import ReferenceQuery
 from refman.gui import settings as keys
 from refman.gui.detail_pane import DetailPane
 from refman.gui.import_worker import ImportWorker
-from refman.gui.library_bridge import LibraryBridge
+from refman.gui.library_bridge import LibraryBridge, ReferenceChange
 from refman.gui.reference_table_model import ReferenceTableModel
 from refman.gui.reference_view import ReferenceView
 from refman.gui.search_field import SearchField
@@ -88,13 +88,14 @@ class MainWindow(QMainWindow):
         self._ready_sent = False
         self._select_row_after_load: int | None = None
         self._search_text = ""
+        self._status_text = ""
         self.setWindowTitle(f"refman — {library.store.name}")
         self.setWindowIcon(
             self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView)
         )
         self.setAcceptDrops(True)
 
-        self.model = ReferenceTableModel(library, self.runner, self)
+        self.model = ReferenceTableModel(library, self.runner, self, rows=self.bridge.row_cache)
         self.view = ReferenceView(self.model, self)
         self.tag_pane = TagPane(self.bridge, self)
         self.detail = DetailPane(self.bridge, self.undo_stack, self.note_handles, self)
@@ -230,15 +231,15 @@ class MainWindow(QMainWindow):
         self.tag_pane.sig_restore_all_requested.connect(self.restore_all)
         self.tag_pane.sig_empty_trash_requested.connect(self.empty_trash)
         self.tag_pane.sig_tags_restructured.connect(self._forget_history)
+        self.model.sig_first_page_loaded.connect(self._update_status)
         self.model.sig_ids_loaded.connect(self._on_ids_loaded)
         self.model.sig_query_failed.connect(self._on_query_failed)
-        self.model.modelReset.connect(self._update_status)
         self.view.sig_selection_changed.connect(self._on_selection_changed)
         self.view.sig_number_pressed.connect(self.toggle_coloured_tag)
         self.view.sig_delete_pressed.connect(self.trash_selection)
         self.detail.sig_tags_entered.connect(self.tag_references)
         self.detail.sig_tag_removal_requested.connect(self.untag_selection)
-        self.bridge.sig_references_changed.connect(self.model.invalidate)
+        self.bridge.sig_references_changed.connect(self._on_references_changed)
         self.bridge.sig_everything_changed.connect(self.model.invalidate_all)
         self.bridge.sig_everything_changed.connect(self._update_welcome)
         self.bridge.sig_error_raised.connect(self.show_error)
@@ -312,23 +313,29 @@ class MainWindow(QMainWindow):
         self._update_status()
         self._maybe_ready()
 
+    def _on_references_changed(self, change: ReferenceChange) -> None:
+        self.model.invalidate(change.ids, change.touched)
+
     def _on_query_failed(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
         self.tag_pane.select_all_references()
 
     # --- status -------------------------------------------------------------------------
     def _update_status(self) -> None:
-        shown = self.model.rowCount()
+        """Shown, selected and total counts (the total is cached by the bridge until a
+        change that can alter it)."""
+        shown = f"{self.model.rowCount():,}{'+' if self.model.is_partial() else ''}"
         selected = len(self.detail.selected_ids)
-        total = self.library.count()
+        total = self.bridge.count()
         tag_filter: TagFilter = self.tag_pane.tag_filter()
         place = "in the Trash" if tag_filter.trashed else "shown"
-        self.status_counts.setText(
-            f"{shown:,} {place}  ·  {selected:,} selected  ·  {total:,} in library"
-        )
+        text = f"{shown} {place}  ·  {selected:,} selected  ·  {total:,} in library"
+        if text != self._status_text:
+            self._status_text = text
+            self.status_counts.setText(text)
 
     def _update_welcome(self) -> None:
-        empty = self.library.count() == 0 and self.library.count_trashed() == 0
+        empty = self.bridge.count() == 0 and self.bridge.count_trashed() == 0
         self.center.setCurrentWidget(self.welcome if empty else self.view)
         self.seeds_action.setVisible(bool(self.welcome.seeds) and empty)
 
@@ -430,7 +437,7 @@ class MainWindow(QMainWindow):
     def toggle_coloured_tag(self, number: int) -> None:
         """Keys 1-9: toggle the n-th coloured tag on the selection."""
         ids = self.view.selected_ids()
-        shortcuts = {n: name for name, n in coloured_shortcuts(self.library.tags()).items()}
+        shortcuts = {n: name for name, n in coloured_shortcuts(self.bridge.tags()).items()}
         name = shortcuts.get(number)
         if name is None:
             self.statusBar().showMessage(f"No coloured tag has the key {number}.", 5000)

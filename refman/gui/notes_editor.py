@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from refman.domain import Note, Reference
-from refman.gui.library_bridge import LibraryBridge
+from refman.gui.library_bridge import NOTES, LibraryBridge
 from refman.gui.markdown_view import MarkdownView
 from refman.gui.undo_commands import (
     AddNoteCommand,
@@ -275,7 +275,7 @@ class NotesEditor(QWidget):
         self._update_current_label(text)
         if self.tabs.currentWidget() is self.preview:
             self.preview.set_markdown(text)
-        self._bridge.apply(changed)
+        self._bridge.apply(changed, {NOTES})
         self.sig_saved.emit(self._note_id)
 
     def _update_current_label(self, text: str) -> None:

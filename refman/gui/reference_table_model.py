@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
-from collections.abc import Iterable, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -21,7 +24,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from refman.domain.query import ListRow, ReferenceQuery, SortKey
-from refman.gui.task_runner import TaskControl, TaskRunner
+from refman.gui.library_bridge import TAGS, RowCache
+from refman.gui.task_runner import Task, TaskControl, TaskRunner
 from refman.services.errors import USER_ERRORS
 from refman.services.library import Library
 
@@ -41,6 +45,13 @@ _ROW_FLAGS = (
     | Qt.ItemFlag.ItemNeverHasChildren
 )
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_DATA_ROLES = frozenset({_DISPLAY, _TOOLTIP, _FONT, _ALIGNMENT, int(ID_ROLE), int(TAGS_ROLE)})
+"""The roles ``data`` answers (the others are None)."""
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class Column(IntEnum):
@@ -53,6 +64,9 @@ class Column(IntEnum):
     ADDED = 4
     TAGS = 5
 
+
+_TITLE = int(Column.TITLE)
+_RIGHT_ALIGNED = frozenset({int(Column.YEAR), int(Column.ADDED)})
 
 HEADERS: dict[Column, str] = {
     Column.TITLE: "Title",
@@ -70,6 +84,27 @@ SORT_KEYS: dict[Column, SortKey] = {
     Column.ADDED: SortKey.ADDED,
 }
 """Sortable columns; the tags column is not."""
+SORT_FIELDS: dict[SortKey, frozenset[str]] = {
+    SortKey.TITLE: frozenset({"title"}),
+    SortKey.AUTHORS: frozenset({"authors", "title"}),
+    SortKey.YEAR: frozenset({"year"}),
+    SortKey.VENUE: frozenset({"venue"}),
+    SortKey.ADDED: frozenset({"added"}),
+}
+"""The fields each sort order reads (a change of another field cannot reorder the list)."""
+
+LimitedQuery = Callable[[ReferenceQuery, int], list[int]]
+Answer = tuple[list[int], list[ListRow]]
+"""What a query job hands over: ids, and the rows of the first of them (perhaps none)."""
+
+
+def limited_query(library: Library) -> LimitedQuery | None:
+    """``library.query_ids(query, limit=n)``, or None while the library's ``query_ids``
+    takes no ``limit`` (the first page is then not fetched on its own)."""
+    query_ids: Callable[..., list[int]] = library.query_ids
+    if "limit" not in inspect.signature(query_ids).parameters:
+        return None
+    return lambda query, limit: query_ids(query, limit=limit)
 
 
 def encode_ids(ids: Iterable[int]) -> QMimeData:
@@ -93,30 +128,59 @@ def decode_ids(mime: QMimeData) -> list[int]:
 class ReferenceTableModel(QAbstractTableModel):
     """Rows are the ordered ids of ``query`` (filtered and sorted in SQL, on the task
     runner); the shown fields come from ``Library.rows`` in pages of ``PAGE`` ids and
-    are cached by id, so a cell never costs a query of its own.
+    are cached by id (in ``rows``, which the window shares with the detail pane), so a
+    cell never costs a query of its own.
+
+    A new query (sort order, tag filter, cleared search; see
+    :meth:`fetches_first_page`) first fetches its first ``FIRST_PAGE`` ids, enough for
+    the screen, with their rows, and shows them (``is_partial()``); the whole list then
+    replaces them, by appending rows when it starts with them. A change of references
+    re-queries only when it can move rows in, out or around (:meth:`can_move_rows`);
+    otherwise only the changed rows are fetched again.
 
     Signals:
+        sig_first_page_loaded(): the current query's first rows are in place (the rest
+            may still be on its way); also emitted, just before ``sig_ids_loaded``, when
+            the whole list came at once.
         sig_ids_loaded(): a query's ids arrived and the rows are in place.
         sig_query_failed(str): the query could not run (e.g. its tag was deleted).
     """
 
+    sig_first_page_loaded = Signal()
     sig_ids_loaded = Signal()
     sig_query_failed = Signal(str)
 
     PAGE = 200
+    FIRST_PAGE = 200
     MAX_CACHED = 20_000
+    PAINT_WAIT_S = 0.1
+    """How long the whole list's query waits for the first page's paint at most."""
 
-    def __init__(self, library: Library, runner: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        runner: TaskRunner,
+        parent: QObject | None = None,
+        *,
+        rows: RowCache | None = None,
+    ) -> None:
         super().__init__(parent)
         self._library = library
+        self._limited_query = limited_query(library)
         self._runner = runner
         self._query = ReferenceQuery()
         self._ids: list[int] = []
         self._row_of: dict[int, int] | None = None
-        self._cache: dict[int, ListRow] = {}
+        self._owns_rows = rows is None
+        self._rows = RowCache(library, self.MAX_CACHED) if rows is None else rows
         self._generation = 0
         self._applied_generation = 0
+        self._shown_generation = 0
         self._refresh_scheduled = False
+        self._want_first_page = False
+        self._partial = False
+        self._task: weakref.ref[Task] | None = None  # no cycle through its callbacks
+        self._painted: threading.Event | None = None
         self._pending_changed: set[int] = set()
         self._loaded_once = False
         self._italic = QFont()
@@ -134,11 +198,23 @@ class ReferenceTableModel(QAbstractTableModel):
         return self._loaded_once
 
     def is_loading(self) -> bool:
-        """Whether a query is on its way."""
+        """Whether a query is on its way (or the rest of its list)."""
         return self._generation != self._applied_generation
 
+    def is_first_page_pending(self) -> bool:
+        """Whether the current query's first rows are not shown yet."""
+        return self._generation != self._shown_generation
+
+    def is_partial(self) -> bool:
+        """Whether the rows are only the first page of the current query's list (the
+        whole list is on its way)."""
+        return self._partial
+
     def set_query(self, query: ReferenceQuery) -> None:
-        """Show ``query``'s references (the ids arrive asynchronously)."""
+        """Show ``query``'s references (the ids arrive asynchronously: a new query's
+        first page first, when the library can fetch it on its own)."""
+        if query != self._query or not self._loaded_once:
+            self._want_first_page = True
         self._query = query
         self.refresh()
 
@@ -150,43 +226,123 @@ class ReferenceTableModel(QAbstractTableModel):
             self._refresh_scheduled = True
             QTimer.singleShot(0, self, self._start_query)
 
+    def fetches_first_page(self, query: ReferenceQuery) -> bool:
+        """Whether a new ``query``'s first page is fetched (and shown) before its whole
+        list: when the library can limit a query and ``query`` has no search text. An
+        index then serves the first page in a millisecond or two; the full-text match
+        of a search costs about as much limited as not, so fetching its first page
+        first would only delay the whole list."""
+        return self._limited_query is not None and not query.text
+
     def _start_query(self) -> None:
+        """Run the current query on the task runner. When :meth:`fetches_first_page`,
+        the job hands over the first page, with its rows (so its paint asks the
+        database for nothing), before querying the whole list, whose SQL then runs
+        while the first page is painted."""
         self._refresh_scheduled = False
         if self._runner.closed:  # the window is closing
             return
         generation, query, library = self._generation, self._query, self._library
+        first_page, self._want_first_page = self._want_first_page, False
+        limited = self._limited_query if first_page and self.fetches_first_page(query) else None
+        page, epoch, wait = self.FIRST_PAGE, self._rows.epoch, self.PAINT_WAIT_S
+        painted = threading.Event()
 
-        def job(_control: TaskControl) -> list[int]:
-            return library.query_ids(query)
+        def job(control: TaskControl) -> Answer | None:
+            if control.is_cancelled():  # a newer query replaced this one: skip it
+                return None
+            if limited is not None:
+                head = limited(query, page)
+                head_rows = library.rows(head)
+                if len(head) < page:
+                    return head, head_rows  # that is all of it
+                control.partial((head, head_rows))
+                # Python threads share one lock: reading 100,000 ids while the first
+                # page is painted would slow both down several times over.
+                painted.wait(wait)
+                if control.is_cancelled():
+                    return None
+            return library.query_ids(query), []
 
-        self._runner.run(
-            job,
-            succeeded=lambda ids: self._apply_ids(generation, ids),
-            failed=lambda exc: self._query_failed(generation, exc),
-        )
+        previous = self._task() if self._task is not None else None
+        if previous is not None:
+            previous.cancel()  # not started yet: skipped; running: its result is dropped
+        if self._painted is not None:
+            self._painted.set()  # a job waiting for a paint: let it end
+        self._painted = painted
+        task = self._runner.create(job)
+        self._task = weakref.ref(task)
+        task.sig_partial.connect(lambda answer: self._apply_first_page(generation, answer, epoch))
+        task.sig_succeeded.connect(lambda answer: self._apply_answer(generation, answer, epoch))
+        task.sig_failed.connect(lambda exc: self._query_failed(generation, exc))
+        self._runner.start(task)
 
     def _query_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
-            return
-        self._applied_generation = generation
+            return  # a newer query is on its way
+        self._applied_generation = self._shown_generation = generation
         if isinstance(exc, USER_ERRORS):
             self.sig_query_failed.emit(str(exc))
             return
         raise exc
 
-    def _apply_ids(self, generation: int, ids: list[int]) -> None:
+    def _apply_first_page(self, generation: int, answer: Answer, epoch: int) -> None:
         if generation != self._generation:
             return  # a newer query is on its way
-        self._applied_generation = generation
+        head, rows = answer
+        self._rows.add(rows, epoch)
+        self._shown_generation = generation
+        if self._ids[: len(head)] != head:
+            self.beginResetModel()
+            self._ids = head
+            self._row_of = None
+            self._partial = True
+            self.endResetModel()
+        else:
+            # The list already starts with these rows: it stays until the whole list
+            # arrives (no reset, no flicker, nothing to paint).
+            self.first_page_painted()
+        self.sig_first_page_loaded.emit()
+
+    def first_page_painted(self) -> None:
+        """A view painted the rows: the whole list's query, waiting for that (up to
+        ``PAINT_WAIT_S``) so as not to slow the paint down, may go on."""
+        if self._painted is not None:
+            self._painted.set()
+
+    def _apply_answer(self, generation: int, answer: Answer | None, epoch: int) -> None:
+        if generation != self._generation or answer is None:
+            return  # a newer query is on its way
+        ids, rows = answer
+        self._rows.add(rows, epoch)
+        self._apply_ids(generation, ids)
+
+    def _apply_ids(self, generation: int, ids: list[int]) -> None:
+        first_page_shown = self._shown_generation == generation
+        self._applied_generation = self._shown_generation = generation
         changed, self._pending_changed = self._pending_changed, set()
-        if ids == self._ids:
+        current = self._ids
+        if ids == current:
+            self._partial = False
+            self._emit_rows_changed(changed)
+        elif self._partial and len(ids) > len(current) and ids[: len(current)] == current:
+            # The first page is shown: the rest goes below it, so the scroll position,
+            # the selection and the current row stay as they are.
+            self.beginInsertRows(QModelIndex(), len(current), len(ids) - 1)
+            self._ids = ids
+            self._row_of = None
+            self._partial = False
+            self.endInsertRows()
             self._emit_rows_changed(changed)
         else:
             self.beginResetModel()
             self._ids = ids
             self._row_of = None
+            self._partial = False
             self.endResetModel()
         self._loaded_once = True
+        if not first_page_shown:
+            self.sig_first_page_loaded.emit()
         self.sig_ids_loaded.emit()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -199,19 +355,36 @@ class ReferenceTableModel(QAbstractTableModel):
             self.set_query(dataclasses.replace(self._query, sort=key, descending=descending))
 
     # --- changes --------------------------------------------------------------------
-    def invalidate(self, ref_ids: Iterable[int]) -> None:
-        """Drop cached rows of changed references, repaint them, and re-query (their
-        change may move them in or out of the list)."""
+    def can_move_rows(self, touched: frozenset[str] | None) -> bool:
+        """Whether changing ``touched`` (field names, ``TAGS``, ``NOTES``; None:
+        anything) of some references can move rows in, out of or around the current
+        query's list."""
+        if touched is None:
+            return True
+        query = self._query
+        if query.text:  # the quick search looks at fields, tags and notes
+            return True
+        if TAGS in touched and (query.tags or query.untagged):
+            return True
+        return not touched.isdisjoint(SORT_FIELDS[query.sort])
+
+    def invalidate(self, ref_ids: Iterable[int], touched: frozenset[str] | None = None) -> None:
+        """Drop cached rows of changed references (unless the cache's owner did), repaint
+        them, and re-query when their change can move rows in, out or around (see
+        :meth:`can_move_rows`)."""
         ids = set(ref_ids)
-        for ref_id in ids:
-            self._cache.pop(ref_id, None)
-        self._pending_changed |= ids
+        if self._owns_rows:
+            self._rows.forget(ids)
         self._emit_rows_changed(ids)
-        self.refresh()
+        if self.can_move_rows(touched):
+            self._pending_changed |= ids
+            self.refresh()
 
     def invalidate_all(self) -> None:
-        """Forget every cached row, repaint, and re-query."""
-        self._cache.clear()
+        """Forget every cached row (unless the cache's owner did), repaint, and
+        re-query."""
+        if self._owns_rows:
+            self._rows.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(Column) - 1))
         self.refresh()
@@ -240,19 +413,12 @@ class ReferenceTableModel(QAbstractTableModel):
     def list_row(self, row: int) -> ListRow | None:
         """The fields shown in ``row`` (fetching its page when not cached)."""
         ref_id = self._ids[row]
-        cached = self._cache.get(ref_id)
+        cached = self._rows.get(ref_id)
         if cached is None:
-            self._fetch_page(row)
-            cached = self._cache.get(ref_id)
+            start = row - row % self.PAGE
+            self._rows.fetch(self._ids[start : start + self.PAGE])
+            cached = self._rows.get(ref_id)
         return cached
-
-    def _fetch_page(self, row: int) -> None:
-        start = row - row % self.PAGE
-        wanted = [i for i in self._ids[start : start + self.PAGE] if i not in self._cache]
-        if len(self._cache) + len(wanted) > self.MAX_CACHED:
-            self._cache.clear()
-        for list_row in self._library.rows(wanted):
-            self._cache[list_row.id] = list_row
 
     # --- Qt model interface ------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -264,24 +430,26 @@ class ReferenceTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(Column)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Cell data; the row's page is fetched on first use."""
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+        """Cell data; the row's page is fetched on first use. (Hot: a paint asks for
+        seven roles of every visible cell, so roles without data return first.)"""
+        if role not in _DATA_ROLES or not index.isValid():
+            return None
+        row = index.row()
+        if not 0 <= row < len(self._ids):
             return None
         if role == ID_ROLE:
-            return self._ids[index.row()]
-        list_row = self.list_row(index.row())
+            return self._ids[row]
+        column = index.column()
+        if role == _ALIGNMENT:
+            return _RIGHT if column in _RIGHT_ALIGNED else None
+        list_row = self.list_row(row)
         if list_row is None:
             return None
-        column = Column(index.column())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return _display(list_row, column, tooltip=role == Qt.ItemDataRole.ToolTipRole)
+        if role == _FONT:
+            return self._italic if column == _TITLE and list_row.title_provisional else None
         if role == TAGS_ROLE:
             return list_row.tags
-        if role == Qt.ItemDataRole.FontRole and column == Column.TITLE:
-            return self._italic if list_row.title_provisional else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.YEAR, Column.ADDED):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return _display(list_row, Column(column), tooltip=role == _TOOLTIP)
 
     def headerData(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from refman.gui.reference_table_model import HEADERS, SORT_KEYS, Column, ReferenceTableModel
@@ -71,9 +71,11 @@ class ReferenceView(QTableView):
 
         self._kept_ids: list[int] = []
         self._kept_current: int | None = None
+        self._restore_pending = False
         model.modelAboutToBeReset.connect(self._keep_selection)
         model.modelReset.connect(self._restore_selection)
-        self.selectionModel().selectionChanged.connect(self._emit_selection)
+        model.sig_ids_loaded.connect(self._finish_restoring)
+        self.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
     # --- columns ------------------------------------------------------------------------
     def reset_columns(self) -> None:
@@ -169,21 +171,58 @@ class ReferenceView(QTableView):
             self.select_ids([self._model.id_at(max(0, min(row, count - 1)))])
 
     def _keep_selection(self) -> None:
+        if self._restore_pending:
+            return  # still restoring what was selected before the list's first page
         self._kept_ids = self.selected_ids()
         current = self.currentIndex()
         self._kept_current = self._model.id_at(current.row()) if current.isValid() else None
 
     def _restore_selection(self) -> None:
+        """After a reset: select the kept references again. When the list is only its
+        first page and lacks some of them, the rest of the list may hold them: the
+        selection is announced once the whole list is in place (unless the user
+        selects something else meanwhile)."""
+        # Lay the rows out now rather than on the reset's delayed layout, which would
+        # repaint the whole list a second time right after the first paint.
+        self.doItemsLayout()
+        self._reselect()
+        model = self._model
+        found = len(self.selected_ids()) == len(set(self._kept_ids)) and (
+            self._kept_current is None or model.row_of(self._kept_current) is not None
+        )
+        self._restore_pending = model.is_partial() and not found
+        if not self._kept_ids and model.is_partial():
+            self.scrollToTop()  # a new list: its first rows
+        if not self._restore_pending:
+            self._emit_selection()
+
+    def _finish_restoring(self) -> None:
+        if self._restore_pending:
+            self._restore_pending = False
+            self._reselect()
+            self.viewport().update()  # the selection changed without signals
+            self._emit_selection()
+
+    def _reselect(self) -> None:
         self.selectionModel().blockSignals(True)
         try:
             self.select_ids(self._kept_ids, self._kept_current)
         finally:
             self.selectionModel().blockSignals(False)
-        self.viewport().update()
+
+    def _on_selection_changed(self) -> None:
+        self._restore_pending = False  # the user chose: nothing left to restore
         self._emit_selection()
 
     def _emit_selection(self) -> None:
         self.sig_selection_changed.emit(self.selected_ids())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Paint; then tell the model, whose whole list may wait for its first page's
+        paint."""
+        super().paintEvent(event)
+        if self._model.is_partial():
+            self._model.first_page_painted()
 
     # --- keys ---------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

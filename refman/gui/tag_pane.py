@@ -240,9 +240,9 @@ class TagPane(QWidget):
 
     # --- loading ----------------------------------------------------------------------
     def reload(self) -> None:
-        """Fetch tags and counts from the library."""
-        library = self._bridge.library
-        self.model.set_tags(library.tags(), total=library.count(), trashed=library.count_trashed())
+        """Show the library's tags and counts (read once per change, see the bridge)."""
+        bridge = self._bridge
+        self.model.set_tags(bridge.tags(), total=bridge.count(), trashed=bridge.count_trashed())
 
     # --- the filter -------------------------------------------------------------------
     def tag_filter(self) -> TagFilter:

@@ -41,6 +41,10 @@ class TaskControl:
         """The job entered a new phase, described for the user."""
         self._post("noted", message)
 
+    def partial(self, payload: Any) -> None:
+        """An early part of the result, for the UI to show before the rest arrives."""
+        self._post("partial", payload)
+
 
 Job = Callable[[TaskControl], Any]
 
@@ -51,6 +55,7 @@ class Task(QObject):
     Signals:
         sig_progressed(int, int): work done and total.
         sig_noted(str): the job moved to a new phase.
+        sig_partial(object): an early part of the result (``TaskControl.partial``).
         sig_succeeded(object): the job's return value.
         sig_failed(object): the exception the job raised.
         sig_finished(): after either of the two above.
@@ -58,6 +63,7 @@ class Task(QObject):
 
     sig_progressed = Signal(int, int)
     sig_noted = Signal(str)
+    sig_partial = Signal(object)
     sig_succeeded = Signal(object)
     sig_failed = Signal(object)
     sig_finished = Signal()
@@ -198,6 +204,8 @@ class TaskRunner(QObject):
                 task.sig_progressed.emit(*payload)
             elif kind == "noted":
                 task.sig_noted.emit(payload)
+            elif kind == "partial":
+                task.sig_partial.emit(payload)
             else:
                 del self._tasks[task_id]
                 task.done = True

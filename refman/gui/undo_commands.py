@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from refman.domain import Reference
-from refman.gui.library_bridge import LibraryBridge
+from refman.gui.library_bridge import NOTES, TAGS, LibraryBridge
 from refman.services.errors import USER_ERRORS
 from refman.services.library import Changed
 
@@ -35,7 +35,10 @@ def _plural(count: int, noun: str) -> str:
 
 
 class LibraryCommand(QUndoCommand):
-    """Base: ``_undo`` and ``_redo`` return what they changed."""
+    """Base: ``_undo`` and ``_redo`` return what they changed; ``touched`` says what
+    about the references (see ``LibraryBridge.apply``; None: anything)."""
+
+    touched: frozenset[str] | None = None
 
     def __init__(self, bridge: LibraryBridge, text: str) -> None:
         super().__init__(text)
@@ -60,7 +63,7 @@ class LibraryCommand(QUndoCommand):
             self.setObsolete(True)
             self._bridge.report_error(f"Could not {verb} “{self.text()}”: {exc}")
             return
-        self._bridge.apply(changed)
+        self._bridge.apply(changed, self.touched)
 
     def _redo(self) -> Changed:
         raise NotImplementedError
@@ -70,11 +73,14 @@ class LibraryCommand(QUndoCommand):
 
 
 # --- tags -------------------------------------------------------------------------------
+_TAGS_TOUCHED = frozenset({TAGS})
+_NOTES_TOUCHED = frozenset({NOTES})
+
+
 def _tag_keys(bridge: LibraryBridge, ids: Sequence[int]) -> dict[int, set[str]]:
-    """Each reference's tag names, case-folded (one batch query)."""
-    return {
-        row.id: {tag.casefold() for tag, _colour in row.tags} for row in bridge.library.rows(ids)
-    }
+    """Each reference's tag names, case-folded (from the rows the list and the detail
+    pane cached, else one batch query)."""
+    return {row.id: {tag.casefold() for tag, _colour in row.tags} for row in bridge.rows(ids)}
 
 
 def _carriers(bridge: LibraryBridge, name: str, ids: Sequence[int]) -> list[int]:
@@ -86,6 +92,8 @@ def _carriers(bridge: LibraryBridge, name: str, ids: Sequence[int]) -> list[int]
 class TagCommand(LibraryCommand):
     """Tagging: undo removes exactly the (reference, tag) pairs it added, and deletes a
     tag the tagging created."""
+
+    touched = _TAGS_TOUCHED
 
     def __init__(
         self,
@@ -118,13 +126,13 @@ class TagCommand(LibraryCommand):
 def do_tag(bridge: LibraryBridge, names: Sequence[str], ids: Sequence[int]) -> TagCommand | None:
     """Add tags to references; None when every reference already had them."""
     library = bridge.library
-    known = {t.name.casefold() for t in library.tags()}
+    known = {t.name.casefold() for t in bridge.tags()}
     keys = _tag_keys(bridge, ids)
     added = {name: [i for i in keys if name.casefold() not in keys[i]] for name in names}
     created = {n.casefold() for n in names if n.casefold() not in known}
     if not any(added.values()):
         return None
-    bridge.apply(library.add_tags(list(names), list(ids)))
+    bridge.apply(library.add_tags(list(names), list(ids)), _TAGS_TOUCHED)
     label = ", ".join(f"“{n}”" for n in names)
     count = len({i for refs in added.values() for i in refs})
     return TagCommand(bridge, added, created, f"Tag {_plural(count, 'reference')} {label}")
@@ -132,6 +140,8 @@ def do_tag(bridge: LibraryBridge, names: Sequence[str], ids: Sequence[int]) -> T
 
 class UntagCommand(LibraryCommand):
     """Removing a tag: undo puts it back on the references that carried it."""
+
+    touched = _TAGS_TOUCHED
 
     def __init__(self, bridge: LibraryBridge, name: str, ids: list[int]) -> None:
         super().__init__(bridge, f"Remove “{name}” from {_plural(len(ids), 'reference')}")
@@ -150,7 +160,7 @@ def do_untag(bridge: LibraryBridge, name: str, ids: Sequence[int]) -> UntagComma
     carriers = _carriers(bridge, name, ids)
     if not carriers:
         return None
-    bridge.apply(bridge.library.remove_tag(name, carriers))
+    bridge.apply(bridge.library.remove_tag(name, carriers), _TAGS_TOUCHED)
     return UntagCommand(bridge, name, carriers)
 
 
@@ -172,6 +182,7 @@ class EditFieldCommand(LibraryCommand):
     ) -> None:
         field = next(iter(new))
         super().__init__(bridge, f"Edit {field.replace('_', ' ')}")
+        self.touched = frozenset(new)
         self._ref_id = ref_id
         self._old = old
         self._new = new
@@ -196,7 +207,10 @@ def do_edit_field(
     old = getattr(ref, field)
     if value == old:
         return None
-    bridge.apply(bridge.library.update_fields(ref.id, {field: value}, expected_version=ref.version))
+    bridge.apply(
+        bridge.library.update_fields(ref.id, {field: value}, expected_version=ref.version),
+        {field},
+    )
     # Undoing a title edit restores the text but not the provisional flag: the library
     # does not let a face set ``title_provisional`` (see the GUI notes in ARCHITECTURE).
     return EditFieldCommand(bridge, ref.id, {field: old}, {field: value})
@@ -235,6 +249,8 @@ class NoteHandles:
 class AddNoteCommand(LibraryCommand):
     """A new note; undo deletes it."""
 
+    touched = _NOTES_TOUCHED
+
     def __init__(
         self,
         bridge: LibraryBridge,
@@ -257,6 +273,8 @@ class AddNoteCommand(LibraryCommand):
 
 class EditNoteCommand(LibraryCommand):
     """A note's text changed (one editing session, however many autosaves)."""
+
+    touched = _NOTES_TOUCHED
 
     def __init__(self, bridge: LibraryBridge, handle: NoteHandle, before: str, after: str) -> None:
         super().__init__(bridge, "Edit note")
@@ -294,7 +312,7 @@ def do_delete_note(
     bridge: LibraryBridge, handles: NoteHandles, ref_id: int, note_id: int, text: str
 ) -> DeleteNoteCommand:
     """Delete a note."""
-    bridge.apply(bridge.library.delete_note(note_id))
+    bridge.apply(bridge.library.delete_note(note_id), _NOTES_TOUCHED)
     return DeleteNoteCommand(bridge, handles, ref_id, handles.handle(note_id), text)
 
 

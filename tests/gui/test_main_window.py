@@ -16,11 +16,12 @@ from pytestqt.qtbot import QtBot
 from refman.domain.query import ReferenceQuery, SortKey
 from refman.gui import import_worker
 from refman.gui.main_window import MainWindow
-from refman.gui.reference_table_model import Column
+from refman.gui.reference_table_model import TAGS_ROLE, Column
 from refman.gui.tag_list_model import EntryKind
 from refman.services.library import Library
 from tests.conftest import SEED_FILES
 from tests.gui.conftest import wait_loaded
+from tests.gui.test_models import PagedLibrary
 
 Opener = Callable[[Library], MainWindow]
 
@@ -519,3 +520,181 @@ def test_header_menu_hides_columns_but_not_the_title(
     assert window.view.horizontalHeader().isSectionHidden(Column.VENUE)
     actions["Reset Columns"].trigger()
     assert not window.view.horizontalHeader().isSectionHidden(Column.VENUE)
+
+
+# --- reading little, re-querying only when needed ----------------------------------------------
+def count_calls(monkeypatch: pytest.MonkeyPatch, library: Library, name: str) -> list[Any]:
+    """Record the calls of one of ``library``'s methods (their arguments)."""
+    calls: list[Any] = []
+    real = getattr(library, name)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(library, name, counting)
+    return calls
+
+
+def list_tags(window: MainWindow, row: int) -> list[str]:
+    """The tag names the list shows in ``row``."""
+    model = window.model
+    return [name for name, _colour in model.data(model.index(row, Column.TAGS), TAGS_ROLE)]
+
+
+def type_tags(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Tag the selection through the detail pane's tag field."""
+    window.detail.tag_field.setFocus()
+    qtbot.keyClicks(window.detail.tag_field, text)
+    qtbot.keyClick(window.detail.tag_field, Qt.Key.Key_Return)
+
+
+def test_start_up_and_searches_read_tags_and_counts_once(
+    qtbot: QtBot, open_window: Opener, seeded: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = count_calls(monkeypatch, seeded, "tags")
+    counts = count_calls(monkeypatch, seeded, "count")
+    trashed = count_calls(monkeypatch, seeded, "count_trashed")
+    window = open_window(seeded)
+    assert (len(tags), len(counts), len(trashed)) == (1, 1, 1)  # shared by every pane
+    search(qtbot, window, "distillation")
+    assert f"{DISTILLATION_PAPERS} shown" in window.status_counts.text()
+    window.search.setFocus()
+    qtbot.keyClick(window.search, Qt.Key.Key_Escape)
+    wait_loaded(qtbot, window)
+    assert window.status_counts.text() == "79 shown  ·  0 selected  ·  79 in library"
+    assert (len(tags), len(counts), len(trashed)) == (1, 1, 1)  # the counts did not change
+
+    click_row(qtbot, window, 3)
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Delete)  # trashing changes them
+    wait_loaded(qtbot, window)
+    assert window.status_counts.text() == "78 shown  ·  1 selected  ·  78 in library"
+    assert len(counts) == 2
+
+
+def test_tagging_without_a_filter_reads_little_and_does_not_requery(
+    qtbot: QtBot, open_window: Opener, seeded: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded.add_tags(["fresh"], seeded.query_ids(ReferenceQuery())[-1:])
+    window = open_window(seeded)
+    click_row(qtbot, window, 0)
+    click_row(qtbot, window, 1, ctrl=True)
+    queries = count_calls(monkeypatch, seeded, "query_ids")
+    tags = count_calls(monkeypatch, seeded, "tags")
+    rows = count_calls(monkeypatch, seeded, "rows")
+    counts = count_calls(monkeypatch, seeded, "count")
+    type_tags(qtbot, window, "fresh")
+    assert tag_count(seeded, "fresh") == 3
+    assert not window.model.is_loading()  # no re-query: the list's order cannot change
+    qtbot.waitUntil(lambda: "fresh" in list_tags(window, 0) and "fresh" in list_tags(window, 1))
+    assert window.tag_pane.model.row_of(EntryKind.TAG, "fresh") is not None
+    assert [c.name for c in window.detail.chips.chips] == ["fresh"]
+    qtbot.wait(50)  # the repaint of the changed rows
+    assert queries == []
+    assert len(tags) == 1 + 1  # the panes' one read, and tag_count's above
+    assert [len(ids) for (ids,) in rows] == [2]  # the changed rows, once for list and pane
+    assert counts == []
+
+    window.undo_action.trigger()  # untagging: no re-query either
+    assert not window.model.is_loading()
+    qtbot.waitUntil(lambda: "fresh" not in list_tags(window, 0))
+    assert queries == []
+    assert len(rows) == 2
+    assert len(tags) == 2 + 1
+
+
+def test_tagging_with_a_tag_filter_requeries(
+    qtbot: QtBot, open_window: Opener, seeded: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(seeded)
+    click_tag_entry(qtbot, window, EntryKind.UNTAGGED)
+    assert window.model.rowCount() == 79
+    click_row(qtbot, window, 0)
+    (tagged,) = window.view.selected_ids()
+    queries = count_calls(monkeypatch, seeded, "query_ids")
+    type_tags(qtbot, window, "fresh")
+    assert window.model.is_loading()  # tagged references leave "Untagged"
+    wait_loaded(qtbot, window)
+    assert len(queries) == 1
+    assert window.model.rowCount() == 78
+    assert tagged not in window.model.ids
+
+    click_tag_entry(qtbot, window, EntryKind.TAG, "fresh")
+    click_row(qtbot, window, 0)
+    queries.clear()
+    window.detail.chips.chips[0].remove_button.click()  # untag: it leaves the list
+    wait_loaded(qtbot, window)
+    assert len(queries) == 1
+    assert window.model.rowCount() == 0
+
+
+def test_field_and_note_edits_requery_only_when_they_can_reorder(
+    qtbot: QtBot, open_window: Opener, seeded: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(seeded)
+    click_row(qtbot, window, 0)
+    (ref_id,) = window.view.selected_ids()
+    queries = count_calls(monkeypatch, seeded, "query_ids")
+    assert window.detail.commit_field("venue", "Zzz Workshop")  # sorted by date added
+    window.detail.notes.new_note()
+    qtbot.keyClicks(window.detail.notes.editor, "a note")
+    window.detail.notes.flush()
+    assert not window.model.is_loading()
+    assert queries == []
+    assert window.model.data(window.model.index(0, Column.VENUE)) == "Zzz Workshop"
+
+    window.model.sort(Column.VENUE)
+    wait_loaded(qtbot, window)
+    before = window.model.row_of(ref_id)
+    queries.clear()
+    assert window.detail.commit_field("venue", "AAA")  # moves it up the list
+    assert window.model.is_loading()
+    wait_loaded(qtbot, window)
+    assert len(queries) == 1
+    assert list(window.model.ids) == seeded.query_ids(ReferenceQuery(sort=SortKey.VENUE))
+    assert window.model.row_of(ref_id) != before
+    assert window.view.selected_ids() == [ref_id]  # the selection follows it
+
+
+def test_selection_survives_a_first_page_then_the_whole_list(
+    qtbot: QtBot, open_window: Opener, seeded: Library
+) -> None:
+    library = PagedLibrary(seeded)
+    window = open_window(library)
+    model, view = window.model, window.view
+    model.FIRST_PAGE = 10
+    target = model.id_at(50)
+    view.select_ids([target])
+    assert window.detail.selected_ids == [target]
+    announced: list[list[int]] = []
+    view.sig_selection_changed.connect(announced.append)
+
+    library.hold.clear()
+    with qtbot.waitSignal(model.sig_first_page_loaded):
+        model.sort(Column.TITLE, Qt.SortOrder.DescendingOrder)
+    assert model.is_partial()
+    assert target not in model.ids
+    assert window.detail.selected_ids == [target]
+    assert announced == []
+    assert "10+ shown" in window.status_counts.text()
+    with qtbot.waitSignal(model.sig_ids_loaded):
+        library.hold.set()
+    assert view.selected_ids() == [target]
+    assert announced == [[target]]
+    assert view.currentIndex().row() == model.row_of(target)
+    assert window.detail.selected_ids == [target]
+    assert "79 shown  ·  1 selected" in window.status_counts.text()
+
+    # Choosing rows while the rest of the list is on its way: the choice stays.
+    library.hold.clear()
+    with qtbot.waitSignal(model.sig_first_page_loaded):
+        model.sort(Column.TITLE, Qt.SortOrder.AscendingOrder)
+    click_row(qtbot, window, 2)
+    chosen = view.selected_ids()
+    assert chosen == [model.id_at(2)]
+    assert window.detail.selected_ids == chosen
+    with qtbot.waitSignal(model.sig_ids_loaded):
+        library.hold.set()
+    assert view.selected_ids() == chosen
+    assert window.detail.selected_ids == chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Iterator
@@ -68,6 +69,7 @@ def test_errors_progress_and_cancel(qtbot: QtBot, runner: TaskRunner) -> None:
 def test_many_tasks_keep_reference_counts_sound(qtbot: QtBot, runner: TaskRunner) -> None:
     """PySide6 6.12 loses a reference to True for every signal emitted off the UI thread
     (and to None for every Python call on a Qt thread); the runner must not do either."""
+    gc.collect()  # earlier tests' garbage, freed mid-test, would release references too
     before = sys.getrefcount(True), sys.getrefcount(None)
     done: list[int] = []
     for number in range(400):
