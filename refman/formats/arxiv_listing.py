@@ -158,6 +158,11 @@ class _Pending:
     raw: list[str]
     gap: list[str]  # blank lines seen since (raw text too, if a Created: line follows)
 
+    def finish(self) -> Reference:
+        """The record without a ``Created:`` line: its raw text ends at its identifier."""
+        self.reference.provenance[0].raw = "".join(self.raw).rstrip()
+        return self.reference
+
 
 def read(lines: Iterable[str], source: str) -> Iterator[Reference]:
     """The references in a listing given as lines (ends kept), in file order.
@@ -166,6 +171,7 @@ def read(lines: Iterable[str], source: str) -> Iterator[Reference]:
     line belongs to it. Raises :class:`FormatError` naming the source and the line.
     """
     block: list[str] = []  # the lines of the record being read: abstract and comments
+    contents: list[str] = []  # ... stripped
     block_line = 0  # the number of its first line
     has_blank = False  # whether a blank line separates paragraphs in it
     pending: _Pending | None = None
@@ -181,19 +187,21 @@ def read(lines: Iterable[str], source: str) -> Iterator[Reference]:
         if not content:
             if block:
                 block.append(line)
+                contents.append(content)
                 has_blank = True
             elif pending is not None:
                 pending.gap.append(line)
             line = following
             continue
         seen_text = True
-        if content[:6].lower() == "arxiv:":
+        first = content[0]
+        if first in "aA" and content[:6].lower() == "arxiv:":
             record = _identifier_line(line, content, following, source, number)
             if record is not None:
                 records += 1
                 arxiv_id, id_text, journal_ref, glued = record
                 if pending is not None:
-                    yield pending.reference
+                    yield pending.finish()
                     pending = None
                 if not block:
                     raise FormatError(
@@ -201,24 +209,27 @@ def read(lines: Iterable[str], source: str) -> Iterator[Reference]:
                         number,
                         f"the record arXiv:{arxiv_id.id} has no abstract above its identifier line",
                     )
-                abstract, comments = _abstract_and_comments(block, has_blank)
-                raw = [*block, id_text]
+                abstract, comments = _abstract_and_comments(contents, has_blank)
+                block.append(id_text)
+                # the raw text is joined when the record is complete (with its Created:
+                # line, if one follows)
                 reference = _reference(
                     arxiv_id,
                     abstract,
                     comments,
                     journal_ref,
-                    Provenance(source, block_line, NAME, "".join(raw).rstrip()),
+                    Provenance(source, block_line, NAME, ""),
                 )
                 if glued:
+                    reference.provenance[0].raw = "".join(block).rstrip()
                     yield reference
-                    block, block_line, has_blank = [glued], number, False
+                    block, contents, block_line, has_blank = [glued], [glued.strip()], number, False
                 else:
-                    pending = _Pending(reference, raw, [])
-                    block, has_blank = [], False
+                    pending = _Pending(reference, block, [])
+                    block, contents, has_blank = [], [], False
                 line = following
                 continue
-        elif content.startswith("Created:"):
+        elif first == "C" and content.startswith("Created:"):
             if pending is None or block:
                 raise FormatError(
                     source, number, "a Created: line must directly follow an arXiv:<id> line"
@@ -233,14 +244,15 @@ def read(lines: Iterable[str], source: str) -> Iterator[Reference]:
             continue
         # a line of abstract or comments
         if pending is not None:
-            yield pending.reference
+            yield pending.finish()
             pending = None
         if not block:
             block_line = number
         block.append(line)
+        contents.append(content)
         line = following
     if pending is not None:
-        yield pending.reference
+        yield pending.finish()
     if block:
         message = (
             "text after the last record has no arXiv:<id> line below it"
@@ -328,21 +340,35 @@ def _glue_offset(journal_text: str) -> int | None:
     return match.start() if match is not None else None
 
 
-def _abstract_and_comments(block: list[str], has_blank: bool) -> tuple[str, str]:
-    """Split a record's lines: in the blank-line form (a blank line anywhere in the record,
-    even just above its identifier) the first paragraph is the abstract; in the compact
-    form the first line is. Every other non-blank line is a comment."""
-    contents = [line.strip() for line in block]
-    while contents and not contents[-1]:
-        contents.pop()
+def _abstract_and_comments(contents: list[str], has_blank: bool) -> tuple[str, str]:
+    """Split a record's (stripped) lines: in the blank-line form (a blank line anywhere in
+    the record, even just above its identifier) the first paragraph is the abstract; in
+    the compact form the first line is. Every other non-blank line is a comment."""
+    end = len(contents)
+    while end and not contents[end - 1]:
+        end -= 1
     if not has_blank:
-        return contents[0], "\n".join(contents[1:])
-    blank = contents.index("") if "" in contents else len(contents)
-    comments = "\n".join(content for content in contents[blank + 1 :] if content)
+        return contents[0], "\n".join(contents[1:end])
+    blank = contents.index("", 0, end) if "" in contents[:end] else end
+    comments = "\n".join(content for content in contents[blank + 1 : end] if content)
     return " ".join(contents[:blank]), comments
 
 
 def _created_date(content: str, source: str, number: int) -> dt.date:
+    # The usual "Created: YYYY-MM-DD" is read without the regular expression.
+    digits = content[9:13] + content[14:16] + content[17:]
+    if (
+        len(content) == 19
+        and content[8] == " "
+        and content[13] == "-"
+        and content[16] == "-"
+        and digits.isascii()
+        and digits.isdigit()
+    ):
+        try:
+            return dt.date(int(content[9:13]), int(content[14:16]), int(content[17:]))
+        except ValueError:
+            pass
     match = _CREATED.fullmatch(content)
     if match is not None:
         try:

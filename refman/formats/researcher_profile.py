@@ -107,7 +107,7 @@ def _paragraphs(lines: Iterable[str]) -> Iterator[_Paragraph]:
             current = None
         if current is None:
             current = _Paragraph(number, before=gap)
-        gap = []
+            gap = []
         current.texts.append(text)
         current.raw.append(line)
     if current is not None:
@@ -151,10 +151,12 @@ def read(lines: Iterable[str], source: str) -> Iterator[Reference]:
             continue  # page chrome before the first work
         elif work.title is None:
             work.title = paragraph
-            work.raw += [*paragraph.before, *paragraph.raw]
+            work.raw.extend(paragraph.before)
+            work.raw.extend(paragraph.raw)
         else:
             work.abstract.append(paragraph)
-            work.raw += [*paragraph.before, *paragraph.raw]
+            work.raw.extend(paragraph.before)
+            work.raw.extend(paragraph.raw)
     if work is not None:
         yield _reference(work, person, source)
         count += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from string import ascii_lowercase
 
 from refman.domain import Reference
@@ -20,23 +21,53 @@ def _ascii_word(text: str) -> str:
     return "".join(_WORD.findall(fold(text)))
 
 
+_family_word = lru_cache(maxsize=4096)(_ascii_word)
+"""``_ascii_word`` for family names, which recur from record to record."""
+
+
 def base_key(ref: Reference) -> str:
     """The key before disambiguation: family name, year, first significant title word."""
-    family = _ascii_word(ref.authors[0].family) if ref.authors else ""
-    words = [w for w in _WORD.findall(fold(ref.title)) if w not in STOP_WORDS]
-    first = words[0] if words else ""
-    year = str(ref.year) if ref.year else ""
-    return f"{family or 'anon'}{year}{first}"[:100]
+    family = ref.authors[0].family if ref.authors else None
+    return _base(" ".join(_WORD.findall(fold(ref.title))), family, ref.year)
+
+
+def _base(title_key: str, family: str | None, year: int | None) -> str:
+    words = title_key.split()
+    first = next((w for w in words if w not in STOP_WORDS), "")
+    family_word = _family_word(family) if family is not None else ""
+    return f"{family_word or 'anon'}{year if year else ''}{first}"[:100]
+
+
+def key_base(ref: Reference) -> str:
+    """What ``KeyAllocator.assign`` makes unique: the source's key (as an ASCII word) when
+    it has one, else ``base_key``."""
+    wanted = _ascii_word(ref.citekey) if ref.citekey else ""
+    return wanted or base_key(ref)
+
+
+def key_base_of(citekey: str, title_key: str, family: str | None, year: int | None) -> str:
+    """``key_base`` from parts: the source's key, ``refman.domain.text.title_key`` of the
+    title (its words are the title's ASCII words), the first author's family name."""
+    wanted = _ascii_word(citekey) if citekey else ""
+    return wanted or _base(title_key, family, year)
 
 
 def _suffix(n: int) -> str:
     """0 -> "a", 25 -> "z", 26 -> "aa", ... (bijective base 26)."""
+    if n < len(_SUFFIXES):
+        return _SUFFIXES[n]
     letters = ""
     n += 1
     while n:
         n, rest = divmod(n - 1, 26)
         letters = ascii_lowercase[rest] + letters
     return letters
+
+
+_SUFFIXES: list[str] = [
+    *ascii_lowercase,
+    *(a + b for a in ascii_lowercase for b in ascii_lowercase),
+]
 
 
 class KeyAllocator:
@@ -49,18 +80,23 @@ class KeyAllocator:
 
     def unique(self, base: str) -> str:
         """``base`` itself when free, else ``base`` + a, b, ... z, aa, ab, ..."""
-        if base not in self.taken:
+        taken = self.taken
+        if base not in taken:
             return base
         n = self._next.get(base, 0)
-        while base + _suffix(n) in self.taken:
+        while (key := base + _suffix(n)) in taken:
             n += 1
         self._next[base] = n + 1
-        return base + _suffix(n)
+        return key
+
+    def allocate(self, base: str) -> str:
+        """A unique key from ``base`` (see ``unique``), reserved."""
+        key = self.unique(base)
+        self.taken.add(key)
+        return key
 
     def assign(self, ref: Reference) -> str:
         """Give ``ref`` a unique key (keeping a free key it already has) and reserve it."""
-        wanted = _ascii_word(ref.citekey) if ref.citekey else ""
-        key = self.unique(wanted or base_key(ref))
-        self.taken.add(key)
+        key = self.allocate(key_base(ref))
         ref.citekey = key
         return key

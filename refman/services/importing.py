@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from refman.domain import Reference
-from refman.domain.text import title_key
+from refman.domain import Attachment, Reference
 from refman.services.citekeys import KeyAllocator
 from refman.services.errors import ImportCancelledError
-from refman.services.matching import TitleIndex
-from refman.services.reading import open_records
-from refman.storage.store import REFERENCE_FIELDS, MatchIndex, Store, UnitOfWork, raw_hash
+from refman.services.reading import (
+    ROW_COLUMNS,
+    W_ADDED,
+    W_AUTHORS,
+    W_EXTRAS,
+    W_KEY_BASE,
+    W_PROVENANCE,
+    W_ROW,
+    W_SORT_AUTHOR,
+    W_TARGET,
+    W_TITLE_KEY,
+    Read,
+    RecordReader,
+    Wire,
+    decode,
+    encode,
+    finish,
+    raw_hash,
+)
+from refman.storage.store import REFERENCE_FIELDS, Store, UnitOfWork
 
-BATCH_SIZE = 2000
-"""Records matched and written together; bounds memory on large files."""
+BATCH_SIZE = 1000
+"""Records matched and written together; bounds memory on large files (a batch is a few
+megabytes, and two processes each hold about three of them)."""
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(bytes_done, bytes_total)``."""
 CancelCheck = Callable[[], bool]
 
 _MERGE_SKIP = frozenset({"citekey", "title", "title_provisional", "arxiv_version", "comments"})
+_MERGE_FILLED = tuple(name for name in REFERENCE_FIELDS if name not in _MERGE_SKIP)
+"""Fields a merge fills, when empty (None or ""), from the incoming record."""
 
 
 @dataclass(slots=True)
@@ -47,22 +68,18 @@ class ImportResult:
         return f"added {self.added}, merged {self.merged}, unchanged {self.unchanged}"
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or value == ""
-
-
 def merge_into(target: Reference, incoming: Reference) -> dict[str, Any]:
     """Changes that bring ``incoming``'s knowledge into ``target`` without losing any of
     ``target``'s: empty fields are filled, a provisional title gives way to a real one,
     comments are unioned line by line, the newer arXiv version wins. ``target`` is updated
     in place; the returned dict holds the changed scalar fields."""
     changes: dict[str, Any] = {}
-    for name in REFERENCE_FIELDS:
-        if name in _MERGE_SKIP:
-            continue
-        mine, theirs = getattr(target, name), getattr(incoming, name)
-        if _is_empty(mine) and not _is_empty(theirs):
-            changes[name] = theirs
+    for name in _MERGE_FILLED:
+        mine = getattr(target, name)
+        if mine is None or mine == "":
+            theirs = getattr(incoming, name)
+            if theirs is not None and theirs != "":
+                changes[name] = theirs
     if (
         incoming.title
         and not incoming.title_provisional
@@ -85,112 +102,150 @@ def merge_into(target: Reference, incoming: Reference) -> dict[str, Any]:
     return changes
 
 
-@dataclass(slots=True)
-class _Pending:
-    """An existing reference some records of this import matched."""
+class _Writer:
+    """Writes an import's matched records (see ``reading.Wire``) batch by batch: new
+    references in bulk, duplicates merged into what they matched."""
 
-    ref_id: int
-    records: list[Reference] = field(default_factory=list)
-
-
-class _Batch:
-    """Matches a stream of records against the library and itself, then writes."""
-
-    def __init__(self, uow: UnitOfWork, index: MatchIndex, result: ImportResult) -> None:
+    def __init__(self, uow: UnitOfWork, citekeys: set[str], result: ImportResult) -> None:
         self.uow = uow
-        self.index = index
         self.result = result
-        self.titles: TitleIndex[int | Reference] = TitleIndex()
-        for key, entries in index.by_title.items():
-            for ref_id, year in entries:
-                self.titles.add(key, year, ref_id)
-        self.by_arxiv: dict[str, int | Reference] = dict(index.by_arxiv)
-        self.by_doi: dict[str, int | Reference] = dict(index.by_doi)
-        self.new: list[Reference] = []
-        self.pending: dict[int, _Pending] = {}
-        self.keys = KeyAllocator(index.citekeys)
+        self.now = dt.datetime.now(dt.UTC)
+        self.keys = KeyAllocator(citekeys)
+        self.written: list[int] = []  # the id of this import's n-th new reference
+        self.new: list[Wire] = []  # new references not yet written, in order
+        self.merged_new: dict[int, Reference] = {}  # ... those a later record merged into
+        self.merged_provenance: dict[int, list[tuple[Any, ...]]] = {}
+        self.pending: dict[int, list[Wire]] = {}  # written references: records to merge
+        self.finished = False  # whether the batch being added holds Wire tuples
 
-    def _find(self, ref: Reference) -> int | Reference | None:
-        if ref.arxiv_id and ref.arxiv_id in self.by_arxiv:
-            return self.by_arxiv[ref.arxiv_id]
-        if ref.doi and ref.doi.lower() in self.by_doi:
-            return self.by_doi[ref.doi.lower()]
-        if ref.title and not ref.title_provisional:
-            return self.titles.find(title_key(ref.title), ref.year)
-        return None
-
-    def _remember(self, ref: Reference, target: int | Reference) -> None:
-        if ref.arxiv_id:
-            self.by_arxiv.setdefault(ref.arxiv_id, target)
-        if ref.doi:
-            self.by_doi.setdefault(ref.doi.lower(), target)
-        if ref.title and not ref.title_provisional:
-            self.titles.add(title_key(ref.title), ref.year, target)
-
-    def add(self, ref: Reference) -> None:
-        """Match one record; new references and merges are queued until ``flush``."""
-        target = self._find(ref)
+    def add(self, read: Read) -> None:
+        """Queue one record: a new reference, or a duplicate of a reference written
+        before (merged at ``flush``) or of a new one still queued (merged now)."""
+        wire = read if self.finished else finish(read)
+        target = wire[W_TARGET]
         if target is None:
-            self.new.append(ref)
-            self._remember(ref, ref)
-        elif isinstance(target, Reference):
-            _merge_new(target, ref)
-            self._remember(ref, target)
-            self.result.merged += 1
-        else:
-            self.pending.setdefault(target, _Pending(target)).records.append(ref)
-            self._remember(ref, target)
+            self.new.append(wire)
+            return
+        if target < 0:
+            position = -target - 1 - len(self.written)
+            if position >= 0:
+                merged = self.merged_new.get(position)
+                if merged is None:
+                    merged = self.merged_new[position] = decode(self.new[position])
+                _merge_new(merged, decode(wire))
+                # the provenance entries as read (encoded and hashed already)
+                entries = self.merged_provenance.setdefault(
+                    position, list(self.new[position][W_PROVENANCE])
+                )
+                known = {entry[4] for entry in entries}
+                entries.extend(e for e in wire[W_PROVENANCE] if e[4] not in known)
+                self.result.merged += 1
+                return
+            target = self.written[-target - 1]
+        self.pending.setdefault(target, []).append(wire)
+
+    def start_batch(self, *, finished: bool) -> None:
+        """``finished``: the records added next are ``Wire`` tuples, not ``Read`` ones."""
+        self.finished = finished
 
     def flush(self) -> None:
         """Write queued new references and merges into existing ones."""
-        for ref in self.new:
-            self.keys.assign(ref)
-        ids = self.uow.insert_references(self.new)
-        for ref, ref_id in zip(self.new, ids, strict=True):
-            self.index.provenance_hashes[ref_id] = {raw_hash(p.raw) for p in ref.provenance}
-            self._retarget(ref, ref_id)
+        if self.new:
+            self._write_new()
+        if self.pending:
+            self._flush_pending()
+
+    def _provenance_rows(
+        self, items: list[tuple[int, tuple[Any, ...]]]
+    ) -> list[tuple[int, tuple[Any, ...]]]:
+        """``(ref_id, wire provenance)`` as ``add_provenance_rows`` items: the raw texts
+        go, one after another, into runs of up to ``RUN_BYTES`` written first, and each
+        row points at its bytes there."""
+        placed = []
+        runs: list[bytes] = []
+        pieces: list[bytes] = []
+        size = 0
+        for ref_id, (source, line, fmt, data, digest) in items:
+            if pieces and size + len(RUN_SEPARATOR) + len(data) > RUN_BYTES:
+                runs.append(b"".join(pieces))
+                pieces, size = [], 0
+            if pieces:
+                pieces.append(RUN_SEPARATOR)
+                size += len(RUN_SEPARATOR)
+            pieces.append(data)
+            placed.append((ref_id, source, line, fmt, digest, len(runs), size, size + len(data)))
+            size += len(data)
+        if pieces:
+            runs.append(b"".join(pieces))
+        ids = self.uow.insert_raw_texts(runs)
+        return [
+            (ref_id, (source, line, fmt, None, digest, ids[run], start, end))
+            for ref_id, source, line, fmt, digest, run, start, end in placed
+        ]
+
+    def _write_new(self) -> None:
+        for position, ref in self.merged_new.items():
+            wire = finish(encode(ref, None))
+            entries = tuple(self.merged_provenance[position])
+            self.new[position] = (*wire[:W_PROVENANCE], entries, *wire[W_PROVENANCE + 1 :])
+        wires, self.new, self.merged_new, self.merged_provenance = self.new, [], {}, {}
+        allocate = self.keys.allocate
+        rows = [
+            (allocate(w[W_KEY_BASE]), *w[W_ROW], w[W_TITLE_KEY], w[W_SORT_AUTHOR]) for w in wires
+        ]
+        uow = self.uow
+        ids = uow.insert_reference_rows(_INSERT_COLUMNS, rows, [w[W_ADDED] for w in wires])
+        uow.add_author_rows(
+            [(i, w[W_AUTHORS]) for i, w in zip(ids, wires, strict=True) if w[W_AUTHORS]],
+            fresh=True,
+        )
+        uow.add_provenance_rows(
+            self._provenance_rows(
+                [(i, p) for i, w in zip(ids, wires, strict=True) for p in w[W_PROVENANCE]]
+            ),
+            self.now,
+        )
+        for ref_id, wire in zip(ids, wires, strict=True):
+            if wire[W_EXTRAS] is not None:
+                tags, notes, attachments = wire[W_EXTRAS]
+                if tags:
+                    uow.tag([ref_id], tags)
+                for text in notes:
+                    uow.add_note(ref_id, text)
+                for location, kind in attachments:
+                    uow.add_attachment(ref_id, Attachment(location, kind))
+        self.written.extend(ids)
         self.result.added += len(ids)
         self.result.added_ids.extend(ids)
-        self.new = []
-        self._flush_pending()
-
-    def _retarget(self, ref: Reference, ref_id: int) -> None:
-        """Later batches see a written reference by id, not as a pending object."""
-        if ref.arxiv_id:
-            self.by_arxiv[ref.arxiv_id] = ref_id
-        if ref.doi:
-            self.by_doi[ref.doi.lower()] = ref_id
-        if ref.title and not ref.title_provisional:
-            self.titles.add(title_key(ref.title), ref.year, ref_id)
 
     def _flush_pending(self) -> None:
-        if not self.pending:
-            return
-        existing = {r.id: r for r in self.uow.references(list(self.pending), attachments=True)}
-        for pending in self.pending.values():
-            target = existing[pending.ref_id]
-            known = self.index.provenance_hashes.setdefault(pending.ref_id, set())
-            for record in pending.records:
+        pending, self.pending = self.pending, {}
+        ids = list(pending)
+        extras = any(w[W_EXTRAS] is not None for wires in pending.values() for w in wires)
+        targets = self.uow.merge_targets(ids, extras=extras)
+        known = self.uow.provenance_hashes(ids)
+        for ref_id, wires in pending.items():
+            target = targets[ref_id]
+            hashes = known[ref_id]
+            for wire in wires:
+                record = decode(wire, provenance=False)
                 changes = merge_into(target, record)
-                new_provenance = [p for p in record.provenance if raw_hash(p.raw) not in known]
-                changed = self._write_merge(target, record, changes, new_provenance)
-                known.update(raw_hash(p.raw) for p in new_provenance)
-                if changed:
+                new_provenance = [p for p in wire[W_PROVENANCE] if p[4] not in hashes]
+                hashes.update(p[4] for p in new_provenance)
+                if self._write_merge(ref_id, target, record, changes, new_provenance):
                     self.result.merged += 1
-                    self.result.merged_ids.add(pending.ref_id)
+                    self.result.merged_ids.add(ref_id)
                 else:
                     self.result.unchanged += 1
-        self.pending = {}
 
     def _write_merge(
         self,
+        ref_id: int,
         target: Reference,
         record: Reference,
         changes: dict[str, Any],
-        new_provenance: Sequence[Any],
+        new_provenance: list[tuple[Any, ...]],
     ) -> bool:
-        assert target.id is not None
-        ref_id = target.id
         self.uow.update_fields(ref_id, changes)
         changed = bool(changes) or bool(new_provenance)
         if record.authors and not target.authors:
@@ -214,8 +269,14 @@ class _Batch:
                 self.uow.add_attachment(ref_id, attachment)
                 target.attachments.append(attachment)
                 changed = True
-        self.uow.add_provenance([(ref_id, p) for p in new_provenance])
+        if new_provenance:
+            self.uow.add_provenance_rows(
+                self._provenance_rows([(ref_id, p) for p in new_provenance]), self.now
+            )
         return changed
+
+
+_INSERT_COLUMNS = ("citekey", *ROW_COLUMNS, "title_key", "sort_author")
 
 
 def _merge_new(target: Reference, record: Reference) -> None:
@@ -233,6 +294,34 @@ def _merge_new(target: Reference, record: Reference) -> None:
     target.provenance.extend(p for p in record.provenance if raw_hash(p.raw) not in hashes)
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A large import allocates millions of short-lived tuples (a batch's records and rows,
+    alive until the batch is written): with the default threshold the cyclic garbage
+    collector walks each of them several times as it survives into older generations,
+    for no cycle ever found. A higher first threshold lets a batch die young."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], _GC_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+_GC_THRESHOLD = 200_000
+
+
+RUN_BYTES = 65536
+"""A run of raw texts (``raw_texts``) closes before it would pass this size: reading one
+record's raw text back reads its run."""
+RUN_SEPARATOR = b"\n\n"
+"""Between two raw texts in a run (as between two records in most files)."""
+
+PARALLEL_MIN_BYTES = 8 << 20
+"""From this much input on, records are read in a child process while this one writes:
+starting it costs 0.1-0.2 s, won back from about 10 MB (5,000 listing records) on."""
+
+
 def import_files(
     store: Store,
     paths: Iterable[Path],
@@ -245,27 +334,26 @@ def import_files(
     paths = [Path(p) for p in paths]
     total = sum(p.stat().st_size for p in paths if p.is_file())
     result = ImportResult(files=[str(p) for p in paths])
-    now = dt.datetime.now(dt.UTC)
-    with store.unit_of_work() as uow:
+    in_child = total >= PARALLEL_MIN_BYTES
+    with (
+        _fewer_collections() if in_child else contextlib.nullcontext(),
+        RecordReader(paths, batch_size=BATCH_SIZE, in_child=in_child) as reader,
+        store.unit_of_work(bulk=True) as uow,
+    ):
         uow.pause_search_index()
-        batch = _Batch(uow, uow.match_index(), result)
-        done_before = 0
-        for path in paths:
-            opened = open_records(path)
-            for count, ref in enumerate(opened.records, start=1):
-                for p in ref.provenance:
-                    p.imported = now
-                batch.add(ref)
-                if count % BATCH_SIZE == 0:
-                    batch.flush()
-                    if cancelled is not None and cancelled():
-                        raise ImportCancelledError("import cancelled; the library is unchanged")
-                    if progress is not None:
-                        progress(done_before + opened.bytes_read(), total)
-            done_before += opened.size
-        batch.flush()
-        if cancelled is not None and cancelled():
-            raise ImportCancelledError("import cancelled; the library is unchanged")
+        index = uow.match_index()
+        reader.start((index.by_arxiv, index.by_doi, index.by_title))
+        writer = _Writer(uow, index.citekeys, result)
+        del index  # the reader has the rest
+        for batch in reader:
+            writer.start_batch(finished=batch.finished)
+            for wire in batch.wires:
+                writer.add(wire)
+            writer.flush()
+            if cancelled is not None and cancelled():
+                raise ImportCancelledError("import cancelled; the library is unchanged")
+            if progress is not None and not batch.last:
+                progress(batch.done, total)
         uow.resume_search_index([*result.added_ids, *result.merged_ids])
     if progress is not None:
         progress(total, total)

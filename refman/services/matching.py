@@ -80,40 +80,108 @@ class TitleIndex(Generic[T]):
         self._exact: dict[str, list[tuple[T, int | None]]] = defaultdict(list)
         self._postings: dict[str, list[str]] = defaultdict(list)
 
-    def add(self, key: str, year: int | None, target: T) -> None:
-        """Remember that ``target`` has title ``key``."""
+    def add(self, key: str, year: int | None, target: T, tokens: set[str] | None = None) -> None:
+        """Remember that ``target`` has title ``key`` (``tokens``: ``_tokens(key)`` if the
+        caller has them)."""
         if not key:
             return
         entries = self._exact[key]
         if not entries:
-            for token in _tokens(key):
-                self._postings[token].append(key)
+            postings = self._postings
+            for token in _tokens(key) if tokens is None else tokens:
+                postings[token].append(key)
         entries.append((target, year))
 
-    def find(self, key: str, year: int | None) -> T | None:
-        """The target whose title matches ``key`` with a compatible year, if any."""
+    def find(self, key: str, year: int | None, tokens: set[str] | None = None) -> T | None:
+        """The target whose title matches ``key`` with a compatible year, if any
+        (``tokens``: ``_tokens(key)`` if the caller has them)."""
         if not key:
             return None
         for target, other_year in self._exact.get(key, ()):
             if years_compatible(year, other_year):
                 return target
-        postings = sorted((self._postings[t] for t in _tokens(key) if t in self._postings), key=len)
-        candidates: set[str] = set()
-        for posting in postings[:_BLOCK_TOKENS]:
-            candidates.update(posting)
-        candidates.discard(key)
-        if not candidates:
+        get = self._postings.get
+        found = [
+            (len(posting), token, posting)
+            for token in (_tokens(key) if tokens is None else tokens)
+            if (posting := get(token)) is not None
+        ]
+        if not found:
             return None
+        if len(found) > _BLOCK_TOKENS:
+            found.sort()  # the shortest postings first (tokens differ: lists never compared)
+            del found[_BLOCK_TOKENS:]
+        # One C call over the rarest words' titles (a title in two of them is scored twice,
+        # which is cheaper than building a set of candidates in Python).
+        candidates = found[0][2]
+        for _size, _token, posting in found[1:]:
+            candidates = candidates + posting
         hits = process.extract(
             key,
-            list(candidates),
+            candidates,
             scorer=fuzz.ratio,
             score_cutoff=TITLE_SIMILARITY_THRESHOLD,
             limit=None,
         )
-        for candidate, _score, _index in sorted(hits, key=lambda hit: -hit[1]):
+        if not hits:
+            return None
+        scores: dict[str, float] = {}
+        for candidate, score, _index in hits:
+            if candidate != key:
+                scores.setdefault(candidate, score)
+        for candidate in sorted(scores, key=scores.__getitem__, reverse=True):
             if titles_match(key, candidate):
                 for target, other_year in self._exact[candidate]:
                     if years_compatible(year, other_year):
                         return target
         return None
+
+
+class RecordMatcher:
+    """Recognises the records of one import: the same arXiv id, DOI or (for real titles)
+    a matching title with a compatible year as a reference of the library or as an
+    earlier record of the import.
+
+    Targets are integers: a library reference's id (positive), or ``-(n + 1)`` for the
+    ``n``-th new reference of this import (counted from 0 in record order). The matcher
+    works on keys only, so it runs where the records are read (in a reader process for a
+    large import) and the writer never waits for it. It takes over (and extends) the
+    dictionaries it is given."""
+
+    def __init__(
+        self,
+        by_arxiv: dict[str, int],
+        by_doi: dict[str, int],
+        by_title: dict[str, list[tuple[int, int | None]]],
+    ) -> None:
+        self.by_arxiv = by_arxiv
+        self.by_doi = by_doi
+        self.titles: TitleIndex[int] = TitleIndex()
+        for key, entries in by_title.items():
+            for ref_id, year in entries:
+                self.titles.add(key, year, ref_id)
+        self.new_count = 0
+
+    def match(self, arxiv_id: str, doi: str, key: str, year: int | None) -> int | None:
+        """The target of a record (``doi`` lower-cased; ``key`` the title key of a real,
+        not provisional, title, else ""), or None when it is a new reference (which
+        later records then match as ``-(n + 1)``)."""
+        target: int | None = None
+        if arxiv_id and arxiv_id in self.by_arxiv:
+            target = self.by_arxiv[arxiv_id]
+        elif doi and doi in self.by_doi:
+            target = self.by_doi[doi]
+        tokens = _tokens(key) if key else None
+        if target is None and key:
+            target = self.titles.find(key, year, tokens)
+        found = target
+        if target is None:
+            self.new_count += 1
+            target = -self.new_count
+        if arxiv_id:
+            self.by_arxiv.setdefault(arxiv_id, target)
+        if doi:
+            self.by_doi.setdefault(doi, target)
+        if key:
+            self.titles.add(key, year, target, tokens)
+        return found

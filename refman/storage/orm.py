@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -153,22 +154,38 @@ class AttachmentRow(Base):
     added: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class RawTextRow(Base):
+    """A run of an imported file's text (UTF-8): consecutive records, each stored once
+    here rather than copied into its provenance row, which points at it by byte offsets."""
+
+    __tablename__ = "raw_texts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ProvenanceRow(Base):
-    """Which file and record a reference came from, with the raw text to re-read later."""
+    """Which file and record a reference came from, with the raw text to re-read later.
+
+    The raw text is ``raw`` itself or, when the record is a verbatim span of its file
+    (imports store it so), the bytes ``text_start:text_end`` of ``raw_texts``
+    ``raw_text_id``. ``reference_id`` lookups use the unique (reference_id, raw_hash)
+    index."""
 
     __tablename__ = "provenance"
     __table_args__ = (UniqueConstraint("reference_id", "raw_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reference_id: Mapped[int] = mapped_column(
-        ForeignKey("references.id", ondelete="CASCADE"), index=True
-    )
+    reference_id: Mapped[int] = mapped_column(ForeignKey("references.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(Text)
     line: Mapped[int] = mapped_column(Integer)
     format: Mapped[str] = mapped_column(String(32))
-    raw: Mapped[str] = mapped_column(Text)
-    raw_hash: Mapped[str] = mapped_column(String(40), index=True)
+    raw: Mapped[str | None] = mapped_column(Text)
+    raw_hash: Mapped[str] = mapped_column(String(40))
     imported: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    raw_text_id: Mapped[int | None] = mapped_column(ForeignKey("raw_texts.id"), index=True)
+    text_start: Mapped[int | None] = mapped_column(Integer)
+    text_end: Mapped[int | None] = mapped_column(Integer)
 
 
 class SearchStateRow(Base):

@@ -99,3 +99,21 @@ def test_title_index_finds_typo_through_another_word() -> None:
     assert index.find(title_key("Metaformr is actually what you need for vision"), 2022) == "mf"
     assert index.find(title_key("MetaFormer Is Actually What You Need for Vision"), 2015) is None
     assert index.find(title_key("Masked Autoencoders Are Scalable Audio Learners"), 2022) is None
+
+
+def test_record_matcher_targets_library_then_earlier_records() -> None:
+    from refman.services.matching import RecordMatcher
+
+    metaformer = title_key("MetaFormer Is Actually What You Need for Vision")
+    matcher = RecordMatcher({"2106.16128": 1}, {"10.1000/x": 2}, {metaformer: [(3, 2022)]})
+    assert matcher.match("2106.16128", "10.1000/x", "", None) == 1  # arXiv id first
+    assert matcher.match("", "10.1000/x", metaformer, 2022) == 2  # then the DOI
+    assert (
+        matcher.match("", "", title_key("Metaformer is actualy what you need for vision"), 2021)
+        == 3
+    )
+    assert matcher.match("2301.00001", "", "", None) is None  # new: the import's first
+    assert matcher.match("2301.00002", "", metaformer, 2015) is None  # year too far: second
+    assert matcher.match("2301.00001", "", "", None) == -1
+    assert matcher.match("", "", metaformer, 2016) == -2
+    assert matcher.new_count == 2

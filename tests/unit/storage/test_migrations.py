@@ -10,17 +10,31 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from refman.domain.query import ReferenceQuery
-from refman.storage.engine import (
-    create_library_engine,
-    current_revision,
-    head_revision,
-    migrate,
-)
+from refman.storage.engine import SCHEMA_REVISION, create_library_engine, migrate
+from refman.storage.migrating import current_revision, head_revision
 from refman.storage.migrations.env_filters import include_name
 from refman.storage.orm import Base
 from refman.storage.store import Store
 
 FIRST_REVISION = "0001"
+
+
+def test_schema_revision_constant_is_alembics_head() -> None:
+    assert head_revision() == SCHEMA_REVISION
+
+
+def test_opening_an_up_to_date_library_does_not_load_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    Store(f"sqlite:///{tmp_path / 'fast.sqlite'}").close()
+    probe = (
+        "import sys; from refman.app import open_library; "
+        f"open_library({str(tmp_path / 'fast.sqlite')!r}); "
+        "print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_new_library_is_created_at_head(tmp_path: Path) -> None:
