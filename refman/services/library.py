@@ -63,9 +63,9 @@ class Library:
         """References in the trash."""
         return self.store.count(trashed=True)
 
-    def query_ids(self, query: ReferenceQuery) -> list[int]:
-        """Ids matching ``query``, filtered and sorted in SQL."""
-        return self.store.query_ids(query)
+    def query_ids(self, query: ReferenceQuery, *, limit: int | None = None) -> list[int]:
+        """Ids matching ``query``, filtered and sorted in SQL (the first ``limit``)."""
+        return self.store.query_ids(query, limit=limit)
 
     def rows(self, ids: Sequence[int]) -> list[ListRow]:
         """What the reference list shows for ``ids``, in that order."""

@@ -49,11 +49,11 @@ class ReferenceRow(Base):
     citekey: Mapped[str] = mapped_column(String(128), unique=True)
     title: Mapped[str] = mapped_column(Text, default="")
     title_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    title_key: Mapped[str] = mapped_column(Text, default="", index=True)
+    title_key: Mapped[str] = mapped_column(Text, default="")
     abstract: Mapped[str] = mapped_column(Text, default="")
-    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    year: Mapped[int | None] = mapped_column(Integer)
     date: Mapped[dt.date | None] = mapped_column(Date)
-    venue: Mapped[str] = mapped_column(Text, default="", index=True)
+    venue: Mapped[str] = mapped_column(Text, default="")
     journal_ref: Mapped[str] = mapped_column(Text, default="")
     arxiv_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     arxiv_version: Mapped[int | None] = mapped_column(Integer)
@@ -66,8 +66,8 @@ class ReferenceRow(Base):
     added: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    trashed: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    sort_author: Mapped[str] = mapped_column(Text, default="", server_default="", index=True)
+    trashed: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sort_author: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     authors: Mapped[list[ReferenceAuthorRow]] = relationship(
         lazy="raise", order_by="ReferenceAuthorRow.position", cascade="all, delete-orphan"
@@ -208,4 +208,13 @@ class SearchDirtyRow(Base):
 SEARCH_TABLE = "reference_search"
 """The SQLite FTS5 table (created by migration 0003, not part of the ORM metadata)."""
 
-Index("ix_references_added", ReferenceRow.added)
+_LIVE = ReferenceRow.trashed.is_(None)
+# One index per sort order of the live list (migration 0005): index-only ordered scans.
+for _name, _columns in {
+    "ix_references_live_added": (ReferenceRow.added,),
+    "ix_references_live_title": (ReferenceRow.title_key,),
+    "ix_references_live_author": (ReferenceRow.sort_author, ReferenceRow.title_key),
+    "ix_references_live_year": (ReferenceRow.year,),
+    "ix_references_live_venue": (ReferenceRow.venue,),
+}.items():
+    Index(_name, *_columns, sqlite_where=_LIVE, postgresql_where=_LIVE)

@@ -1,10 +1,12 @@
-"""The full-text search index: SQLite FTS5 kept in sync by triggers (migration 0003).
+"""Quick search: SQLite FTS5 over title, authors, abstract and venue; tags and notes in SQL.
 
-An import pauses the triggers (``pause``), lists the references it touched in
-``search_dirty`` and resumes them before committing; ``catch_up`` then rebuilds just
-those entries in a transaction of its own. A crash between the two leaves the dirty list,
-so the next ``catch_up`` (run when a library opens) finishes the work. On PostgreSQL
-there is no FTS5 table; search falls back to ``ILIKE`` (see ``text_condition``).
+Triggers keep the FTS5 table in sync on every write (migrations 0003 and 0005), except
+while an import has set ``search_state.deferred``: the importer then lists what it touched
+in ``search_dirty`` and ``catch_up`` rebuilds just those entries after the import commits.
+A crash between the two leaves the dirty list, so the next ``catch_up`` (run when a library
+opens) finishes the work. Tags and notes are short and few, so they are matched with plain
+SQL instead: tagging 1,000 references then rewrites no index entry. On PostgreSQL there is
+no FTS5 table; titles, abstracts and venues fall back to ``ILIKE``.
 """
 
 from __future__ import annotations
@@ -17,37 +19,43 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    Select,
     and_,
-    column,
+    bindparam,
     delete,
+    literal_column,
     or_,
+    select,
+    table,
     text,
+    union,
     update,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from refman.domain.text import fold
 from refman.storage.engine import write_connection
-from refman.storage.orm import SEARCH_TABLE, ReferenceRow, SearchDirtyRow, SearchStateRow
+from refman.storage.orm import (
+    SEARCH_TABLE,
+    NoteRow,
+    ReferenceRow,
+    ReferenceTagRow,
+    SearchDirtyRow,
+    SearchStateRow,
+    TagRow,
+)
 
 _WORD = re.compile(r"\w+")
 
 _REBUILD = f"""
-INSERT INTO {SEARCH_TABLE}(rowid, title, authors, abstract, venue, tags, notes)
-SELECT r.id, r.title, coalesce(a.names, ''), r.abstract, r.venue,
-       coalesce(t.names, ''), coalesce(n.texts, '')
+INSERT INTO {SEARCH_TABLE}(rowid, title, authors, abstract, venue)
+SELECT r.id, r.title, coalesce(a.names, ''), r.abstract, r.venue
 FROM "references" r
 LEFT JOIN (SELECT ra.reference_id AS id, group_concat(p.given || ' ' || p.family, ' ') AS names
            FROM reference_authors ra JOIN persons p ON p.id = ra.person_id
            WHERE ra.reference_id IN (SELECT reference_id FROM search_dirty)
            GROUP BY ra.reference_id) a ON a.id = r.id
-LEFT JOIN (SELECT rt.reference_id AS id, group_concat(tg.name, ' ') AS names
-           FROM reference_tags rt JOIN tags tg ON tg.id = rt.tag_id
-           WHERE rt.reference_id IN (SELECT reference_id FROM search_dirty)
-           GROUP BY rt.reference_id) t ON t.id = r.id
-LEFT JOIN (SELECT reference_id AS id, group_concat(text, ' ') AS texts FROM notes
-           WHERE reference_id IN (SELECT reference_id FROM search_dirty)
-           GROUP BY reference_id) n ON n.id = r.id
 WHERE r.id IN (SELECT reference_id FROM search_dirty)
 """
 
@@ -96,29 +104,62 @@ def catch_up(engine: Engine) -> int:
         return int(dirty)
 
 
-def match_expression(query: str) -> str:
-    """An FTS5 MATCH expression: every word of ``query`` as a quoted prefix, all required."""
-    return " ".join(f'"{word}"*' for word in _WORD.findall(fold(query)))
+def query_words(query: str) -> list[str]:
+    """The words of a quick search, folded (lower case, no accents)."""
+    return _WORD.findall(fold(query))
+
+
+_UNINDEXED_ID = literal_column('+"references".id', Integer)
+
+
+def _fts_ids(word: str) -> Select[int]:
+    """References whose title, authors, abstract or venue hold a word starting with it."""
+    return (
+        select(literal_column("rowid", Integer))
+        .select_from(table(SEARCH_TABLE))
+        .where(
+            text(f"{SEARCH_TABLE} MATCH :match").bindparams(
+                bindparam("match", f'"{word}"*', unique=True)  # one per word
+            )
+        )
+    )
+
+
+def _tag_and_note_ids(word: str) -> list[Select[int]]:
+    """References whose tags or notes hold a word starting with ``word``."""
+    starts = [f"{word}%", f"% {word}%", f"%-{word}%"]
+    tagged = (
+        select(ReferenceTagRow.reference_id)
+        .join(TagRow, TagRow.id == ReferenceTagRow.tag_id)
+        .where(or_(*(TagRow.name_key.like(p) for p in starts)))
+    )
+    noted = select(NoteRow.reference_id).where(
+        or_(*(NoteRow.text.ilike(p) for p in [*starts, f"%\n{word}%"]))
+    )
+    return [tagged, noted]
 
 
 def text_condition(conn: Connection, query: str) -> ColumnElement[bool] | None:
-    """The SQL condition for the quick search ``query`` (None when it has no words)."""
-    words = _WORD.findall(fold(query))
+    """The SQL condition for the quick search ``query`` (None when it has no words):
+    every word must start a word of the title, authors, abstract, venue, a tag or a note."""
+    words = query_words(query)
     if not words:
         return None
-    if has_fts(conn):
-        return ReferenceRow.id.in_(
-            text(f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :match")
-            .bindparams(match=match_expression(query))
-            .columns(column("rowid", Integer))
-        )
-    return and_(
-        *(
-            or_(
-                ReferenceRow.title.ilike(f"%{word}%"),
-                ReferenceRow.abstract.ilike(f"%{word}%"),
-                ReferenceRow.venue.ilike(f"%{word}%"),
+    conditions: list[ColumnElement[bool]] = []
+    for word in words:
+        if has_fts(conn):
+            found: CompoundSelect[tuple[int]] = union(_fts_ids(word), *_tag_and_note_ids(word))
+            # "+id" keeps SQLite walking the sort order's index and probing this set,
+            # instead of fetching the matches first and sorting them afterwards.
+            conditions.append(_UNINDEXED_ID.in_(found))
+        else:
+            pattern = f"%{word}%"
+            conditions.append(
+                or_(
+                    ReferenceRow.title.ilike(pattern),
+                    ReferenceRow.abstract.ilike(pattern),
+                    ReferenceRow.venue.ilike(pattern),
+                    ReferenceRow.id.in_(union(*_tag_and_note_ids(word))),
+                )
             )
-            for word in words
-        )
-    )
+    return and_(*conditions)

@@ -949,10 +949,14 @@ class Store:
                     return int(found)
         raise NotFoundError(f"no reference {ref!r} (give an id, citation key or arXiv id)")
 
-    def query_ids(self, query: ReferenceQuery) -> list[int]:
-        """Ids matching ``query`` in its order; filtering and sorting happen in SQL."""
+    def query_ids(self, query: ReferenceQuery, *, limit: int | None = None) -> list[int]:
+        """Ids matching ``query`` in its order (the first ``limit`` of them); filtering
+        and sorting happen in SQL."""
         with self.engine.connect() as conn:
-            return list(conn.execute(self._select_ids(conn, query)).scalars())
+            stmt = self._select_ids(conn, query)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return list(conn.execute(stmt).scalars())
 
     def _select_ids(self, conn: Connection, query: ReferenceQuery) -> Select[int]:
         stmt = select(ReferenceRow.id).where(
