@@ -103,3 +103,25 @@ class Reference:
     added: dt.datetime | None = None
     modified: dt.datetime | None = None
     version: int = 1
+
+
+REFERENCE_FIELDS: tuple[str, ...] = (
+    "entry_type",
+    "citekey",
+    "title",
+    "title_provisional",
+    "abstract",
+    "year",
+    "date",
+    "venue",
+    "journal_ref",
+    "arxiv_id",
+    "arxiv_version",
+    "doi",
+    "url",
+    "code_url",
+    "comments",
+    "page_count",
+    "figure_count",
+)
+"""The scalar fields of a :class:`Reference` that are stored as columns of their own."""

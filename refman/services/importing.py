@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from refman.domain import Attachment, Reference
+from refman.domain.model import REFERENCE_FIELDS
 from refman.services.citekeys import KeyAllocator
 from refman.services.errors import ImportCancelledError
 from refman.services.reading import (
@@ -32,7 +33,7 @@ from refman.services.reading import (
     finish,
     raw_hash,
 )
-from refman.storage.store import REFERENCE_FIELDS, Store, UnitOfWork
+from refman.storage.store import Store, UnitOfWork
 
 BATCH_SIZE = 1000
 """Records matched and written together; bounds memory on large files (a batch is a few

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 import refman.formats  # noqa: F401  (registers the formats)
 from refman.domain import Attachment, Note, Person, Provenance, Reference
+from refman.domain.model import REFERENCE_FIELDS
 from refman.domain.text import fold, name_key, title_key
 from refman.formats.base import SNIFF_CHARS, Format, FormatError, detect
 from refman.formats.text_decoding import detect_encoding
@@ -145,24 +146,7 @@ def open_records(path: Path) -> OpenedFile:
 # writer ``finish``-es it into a ``Wire`` (title and name keys, citation-key base, raw texts
 # encoded and hashed) - or the reader does, when it is the one waiting (see ``child_main``).
 
-ROW_COLUMNS: tuple[str, ...] = (
-    "entry_type",
-    "title",
-    "title_provisional",
-    "abstract",
-    "year",
-    "date",
-    "venue",
-    "journal_ref",
-    "arxiv_id",
-    "arxiv_version",
-    "doi",
-    "url",
-    "code_url",
-    "comments",
-    "page_count",
-    "figure_count",
-)
+ROW_COLUMNS: tuple[str, ...] = tuple(f for f in REFERENCE_FIELDS if f != "citekey")
 """The ``references`` columns of a record's ``row``, in order: stored as given (a date as
 an ISO string, an empty arXiv id or DOI as None)."""
 

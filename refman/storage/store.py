@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 
 from refman.domain import Attachment, Note, Person, Provenance, Reference, Tag
+from refman.domain.model import REFERENCE_FIELDS
 from refman.domain.query import ListRow, ReferenceQuery, SortKey
 from refman.domain.text import fold, name_key, split_arxiv_version, title_key
 from refman.storage import search_index
@@ -52,25 +53,6 @@ from refman.storage.orm import (
 )
 
 # Columns copied one-to-one between ReferenceRow and Reference.
-REFERENCE_FIELDS: tuple[str, ...] = (
-    "entry_type",
-    "citekey",
-    "title",
-    "title_provisional",
-    "abstract",
-    "year",
-    "date",
-    "venue",
-    "journal_ref",
-    "arxiv_id",
-    "arxiv_version",
-    "doi",
-    "url",
-    "code_url",
-    "comments",
-    "page_count",
-    "figure_count",
-)
 _NULLABLE_TEXT = frozenset({"arxiv_id", "doi"})
 _CHUNK = 500  # ids per IN (...) clause; below SQLite's variable limit
 BULK_CACHE_KIB = -32768
