@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,9 @@ def import_benchmarks(records: int, work: Path) -> list[tuple[str, dict[str, Any
     rows = []
     for label, writer in (("arXiv listing", write_listing), ("profile page", write_profile)):
         dump = writer(work / f"{label.split()[0].lower()}.txt", records)
+        # Write the dump out now, or the kernel does it during the import (a user's
+        # file was not written a second ago). It stays in the page cache.
+        os.sync()
         db = str(work / f"{label.split()[0].lower()}.sqlite")
         rows.append(
             (

@@ -95,6 +95,8 @@ class _Work:
 
 def _paragraphs(lines: Iterable[str]) -> Iterator[_Paragraph]:
     current: _Paragraph | None = None
+    texts: list[str] = []  # the current paragraph's
+    raw: list[str] = []
     gap: list[str] = []
     for number, line in enumerate(lines, 1):
         text = line.strip()
@@ -106,10 +108,12 @@ def _paragraphs(lines: Iterable[str]) -> Iterator[_Paragraph]:
             yield current
             current = None
         if current is None:
-            current = _Paragraph(number, before=gap)
+            texts, raw = [text], [line]
+            current = _Paragraph(number, texts, raw, gap)
             gap = []
-        current.texts.append(text)
-        current.raw.append(line)
+        else:
+            texts.append(text)
+            raw.append(line)
     if current is not None:
         yield current
 
@@ -171,7 +175,7 @@ def _reference(work: _Work, person: Person, source: str) -> Reference:
         )
     kind, year_text, venue_label = work.match.groups()
     year = int(year_text)
-    abstract = "\n\n".join(paragraph.text for paragraph in work.abstract)
+    abstract = "\n\n".join([paragraph.text for paragraph in work.abstract])
     return Reference(
         entry_type=_ENTRY_TYPES.get(kind, "misc"),
         title=work.title.text,

@@ -13,6 +13,7 @@ from refman.domain import Note, Person, Provenance, Reference
 from refman.domain.text import fold, title_key
 from refman.services.citekeys import key_base, key_base_of
 from refman.services.reading import (
+    ROW_COLUMNS,
     W_KEY_BASE,
     W_PROVENANCE,
     W_SORT_AUTHOR,
@@ -95,3 +96,27 @@ def test_batches_hold_each_record_once() -> None:
     targets = [read[0] for read in reads]
     assert targets[:10] == [None] * 10
     assert targets[10:] == [-(n + 1) for n in range(10)]  # the second copy matches the first
+
+
+def test_row_values_follow_row_columns() -> None:
+    ref = Reference(
+        entry_type="article",
+        title="T",
+        title_provisional=True,
+        abstract="A",
+        year=2021,
+        date=dt.date(2021, 6, 30),
+        venue="V",
+        journal_ref="J",
+        arxiv_id="2106.16128",
+        arxiv_version=2,
+        doi="10.1/x",
+        url="U",
+        code_url="C",
+        comments="K",
+        page_count=9,
+        figure_count=6,
+    )
+    row = dict(zip(ROW_COLUMNS, encode(ref, None)[3], strict=True))
+    expected = {name: getattr(ref, name) for name in ROW_COLUMNS}
+    assert row == {**expected, "date": "2021-06-30"}

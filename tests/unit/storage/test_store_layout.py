@@ -28,3 +28,41 @@ def test_existing_library_keeps_its_page_size(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE t (x)")
     Store(f"sqlite:///{path}").close()
     assert page_size(path) == 4096
+
+
+def test_insert_references_round_trip(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from refman.domain import Attachment, Note, Person, Provenance, Reference
+
+    store = Store(f"sqlite:///{tmp_path / 'lib.sqlite'}")
+    ref = Reference(
+        entry_type="article",
+        citekey="feng2022metaformer",
+        title="MetaFormer Is Actually What You Need for Vision",
+        year=2022,
+        date=dt.date(2022, 6, 1),
+        doi="10.1/x",
+        authors=[Person("Feng", "Jiashi"), Person("Yan", "Shuicheng")],
+        tags=["vision"],
+        notes=[Note("A note.")],
+        attachments=[Attachment("https://x.org/p.pdf", "url")],
+        provenance=[Provenance("p.txt", 7, "researcher-profile", "raw\ntext")],
+    )
+    with store.unit_of_work() as uow:
+        (ref_id,) = uow.insert_references([ref])
+    (back,) = store.references([ref_id], with_details=True)
+    assert (back.citekey, back.title, back.year, back.date, back.doi) == (
+        ref.citekey,
+        ref.title,
+        2022,
+        dt.date(2022, 6, 1),
+        "10.1/x",
+    )
+    assert back.authors == ref.authors
+    assert back.tags == ["vision"]
+    assert [n.text for n in back.notes] == ["A note."]
+    assert [a.location for a in back.attachments] == ["https://x.org/p.pdf"]
+    assert [(p.source, p.line, p.raw) for p in back.provenance] == [("p.txt", 7, "raw\ntext")]
+    assert back.added is not None
+    store.close()
