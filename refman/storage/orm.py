@@ -155,8 +155,8 @@ class AttachmentRow(Base):
 
 
 class RawTextRow(Base):
-    """A run of an imported file's text (UTF-8): consecutive records, each stored once
-    here rather than copied into its provenance row, which points at it by byte offsets."""
+    """A run of records' raw texts (UTF-8, one after another, up to 64 KiB), written by
+    an import; each provenance row points at its record's bytes here."""
 
     __tablename__ = "raw_texts"
 
@@ -167,10 +167,9 @@ class RawTextRow(Base):
 class ProvenanceRow(Base):
     """Which file and record a reference came from, with the raw text to re-read later.
 
-    The raw text is ``raw`` itself or, when the record is a verbatim span of its file
-    (imports store it so), the bytes ``text_start:text_end`` of ``raw_texts``
-    ``raw_text_id``. ``reference_id`` lookups use the unique (reference_id, raw_hash)
-    index."""
+    The raw text is the bytes ``text_start:text_end`` of ``raw_texts`` ``raw_text_id``
+    (as imports store it) or, with those empty, ``raw`` itself (``UnitOfWork.add_provenance``).
+    ``reference_id`` lookups use the unique (reference_id, raw_hash) index."""
 
     __tablename__ = "provenance"
     __table_args__ = (UniqueConstraint("reference_id", "raw_hash"),)

@@ -1,14 +1,15 @@
-"""store records' raw text once per imported run of a file; drop redundant provenance indexes
+"""records' raw texts in runs (raw_texts) rather than in provenance rows; drop redundant indexes
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22 02:00:00
 
-A record's raw text used to be copied whole into its provenance row, next to the same
-abstract in ``references``: for a large listing that is half the library. Imports now store
-the text of consecutive records once, in ``raw_texts`` (UTF-8, runs of up to 64 KiB), and a
-provenance row points at its record's bytes there (``raw_text_id``, ``text_start``,
-``text_end``); ``raw`` stays for a record that is not a verbatim span of its file.
+A provenance row used to carry its record's whole raw text, about 2 KB for an arXiv
+record: a large import wrote one mostly empty page per row. Imports now concatenate the
+raw texts they write into runs of up to 64 KiB (``raw_texts``, UTF-8, joined by blank
+lines), and a provenance row points at its record's bytes there (``raw_text_id``,
+``text_start``, ``text_end``); ``raw`` stays for rows written one by one
+(``UnitOfWork.add_provenance``).
 
 Existing rows are converted the same way: the raw texts of one import of one file (same
 source and import time), in line order, are packed into runs joined by blank lines.
