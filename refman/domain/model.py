@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 
@@ -75,6 +76,10 @@ class Reference:
 
     ``arxiv_id`` carries no version suffix; ``arxiv_version`` keeps it (e.g. 2).
     ``title_provisional`` marks a title derived by refman rather than read from the source.
+    ``pages`` is a range as written ("12--19" or "12-19"); ``extra`` keeps the fields of
+    other formats that have no column of their own (BibTeX ``editor``, ``isbn``, ``note``,
+    ``month`` ...), keyed by their lower-case BibTeX name, so that they survive a round
+    trip.
     """
 
     entry_type: str = "misc"
@@ -94,6 +99,11 @@ class Reference:
     page_count: int | None = None
     figure_count: int | None = None
     citekey: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    publisher: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
     authors: list[Person] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
@@ -123,5 +133,21 @@ REFERENCE_FIELDS: tuple[str, ...] = (
     "comments",
     "page_count",
     "figure_count",
+    "volume",
+    "issue",
+    "pages",
+    "publisher",
+    "extra",
 )
-"""The scalar fields of a :class:`Reference` that are stored as columns of their own."""
+"""The scalar fields of a :class:`Reference` that are stored as columns of their own
+(``extra`` as JSON text, see ``extra_to_json``)."""
+
+
+def extra_to_json(extra: dict[str, str]) -> str:
+    """``Reference.extra`` as stored: a JSON object with sorted keys, "" when empty."""
+    return json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else ""
+
+
+def extra_from_json(text: str | None) -> dict[str, str]:
+    """The inverse of ``extra_to_json``."""
+    return dict(json.loads(text)) if text else {}

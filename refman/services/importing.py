@@ -43,7 +43,9 @@ ProgressCallback = Callable[[int, int], None]
 """``progress(bytes_done, bytes_total)``."""
 CancelCheck = Callable[[], bool]
 
-_MERGE_SKIP = frozenset({"citekey", "title", "title_provisional", "arxiv_version", "comments"})
+_MERGE_SKIP = frozenset(
+    {"citekey", "title", "title_provisional", "arxiv_version", "comments", "extra"}
+)
 _MERGE_FILLED = tuple(name for name in REFERENCE_FIELDS if name not in _MERGE_SKIP)
 """Fields a merge fills, when empty (None or ""), from the incoming record."""
 
@@ -93,6 +95,9 @@ def merge_into(target: Reference, incoming: Reference) -> dict[str, Any]:
         changes["title_provisional"] = incoming.title_provisional
     if incoming.arxiv_version and (target.arxiv_version or 0) < incoming.arxiv_version:
         changes["arxiv_version"] = incoming.arxiv_version
+    missing_extra = {k: v for k, v in incoming.extra.items() if v and not target.extra.get(k)}
+    if missing_extra:
+        changes["extra"] = {**target.extra, **missing_extra}
     if incoming.comments:
         have = target.comments.splitlines()
         extra = [line for line in incoming.comments.splitlines() if line not in have]

@@ -174,7 +174,8 @@ class Library:
 
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _TEXT_FIELDS = frozenset(
-    "entry_type citekey title abstract venue journal_ref url code_url comments".split()
+    "entry_type citekey title abstract venue journal_ref url code_url comments "
+    "volume issue pages publisher".split()
 )
 _INT_FIELDS = frozenset({"year", "page_count", "figure_count", "arxiv_version"})
 EDITABLE_FIELDS = _TEXT_FIELDS | _INT_FIELDS | {"doi", "date", "arxiv_id"}

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import refman.formats  # noqa: F401  (registers the formats)
 from refman.domain import Attachment, Note, Person, Provenance, Reference
-from refman.domain.model import REFERENCE_FIELDS
+from refman.domain.model import REFERENCE_FIELDS, extra_from_json, extra_to_json
 from refman.domain.text import fold, name_key, title_key
 from refman.formats.base import SNIFF_CHARS, Format, FormatError, detect
 from refman.formats.text_decoding import detect_encoding
@@ -236,6 +236,11 @@ def encode(ref: Reference, target: int | None, key: str | None = None) -> Read:
         ref.comments,
         ref.page_count,
         ref.figure_count,
+        ref.volume,
+        ref.issue,
+        ref.pages,
+        ref.publisher,
+        extra_to_json(ref.extra),
     )
     extras = None
     if ref.tags or ref.notes or ref.attachments:
@@ -309,6 +314,11 @@ def decode(wire: Wire, *, provenance: bool = True) -> Reference:
         comments=row[13],
         page_count=row[14],
         figure_count=row[15],
+        volume=row[16],
+        issue=row[17],
+        pages=row[18],
+        publisher=row[19],
+        extra=extra_from_json(row[20]),
         citekey=wire[W_CITEKEY],
         authors=[Person(family, given) for family, given, _key in wire[W_AUTHORS]],
         added=wire[W_ADDED],

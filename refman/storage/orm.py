@@ -63,6 +63,12 @@ class ReferenceRow(Base):
     comments: Mapped[str] = mapped_column(Text, default="")
     page_count: Mapped[int | None] = mapped_column(Integer)
     figure_count: Mapped[int | None] = mapped_column(Integer)
+    volume: Mapped[str] = mapped_column(Text, default="", server_default="")
+    issue: Mapped[str] = mapped_column(Text, default="", server_default="")
+    pages: Mapped[str] = mapped_column(Text, default="", server_default="")
+    publisher: Mapped[str] = mapped_column(Text, default="", server_default="")
+    extra: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """Other fields as a JSON object (``Reference.extra``); "" when there are none."""
     added: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from refman.domain import Attachment, Note, Person, Provenance, Reference, Tag
-from refman.domain.model import REFERENCE_FIELDS
+from refman.domain.model import REFERENCE_FIELDS, extra_from_json, extra_to_json
 from refman.domain.query import ListRow, ReferenceQuery, SortKey
 from refman.domain.text import fold, name_key, split_arxiv_version, title_key
 from refman.storage import search_index
@@ -114,6 +114,7 @@ def _row_values(ref: Reference) -> dict[str, Any]:
     for name in _NULLABLE_TEXT:
         values[name] = values[name] or None
     values["title_key"] = title_key(ref.title)
+    values["extra"] = extra_to_json(ref.extra)
     return values
 
 
@@ -141,6 +142,7 @@ def _load_chunk(
         ref.version = version
         for name, value in zip(REFERENCE_FIELDS, values, strict=True):
             setattr(ref, name, "" if value is None and name in _NULLABLE_TEXT else value)
+        ref.extra = extra_from_json(ref.extra)  # type: ignore[arg-type]
         out[ref_id] = ref
     for ref_id, family, given in conn.execute(
         select(ReferenceAuthorRow.reference_id, PersonRow.family, PersonRow.given)
@@ -232,7 +234,8 @@ _SORT_COLUMNS: dict[SortKey, tuple[Any, ...]] = {
 _MERGE_TARGET_COLUMNS = (
     "id, entry_type, title, title_provisional, CASE WHEN abstract = '' THEN '' ELSE '.' END, "
     "year, date, venue, journal_ref, coalesce(arxiv_id, ''), arxiv_version, coalesce(doi, ''), "
-    "url, code_url, comments, page_count, figure_count, citekey"
+    "url, code_url, comments, page_count, figure_count, citekey, "
+    "volume, issue, pages, publisher, extra"
 )
 """``UnitOfWork.merge_targets``' columns: the id, then ``Reference``'s leading fields in the
 order of its constructor (which ``REFERENCE_FIELDS`` names)."""
@@ -395,6 +398,7 @@ class UnitOfWork:
             ):
                 if values[5] is not None:
                     values[5] = dt.date.fromisoformat(values[5])
+                values[-1] = extra_from_json(values[-1])
                 ref = Reference(*values)
                 ref.title_provisional = bool(ref.title_provisional)
                 ref.id = ref_id
@@ -632,6 +636,8 @@ class UnitOfWork:
         values = dict(changes)
         for name in _NULLABLE_TEXT & values.keys():
             values[name] = values[name] or None
+        if "extra" in values:
+            values["extra"] = extra_to_json(values["extra"])
         if "title" in values:
             values["title_key"] = title_key(values["title"])
         values["modified"] = utcnow()
@@ -641,6 +647,8 @@ class UnitOfWork:
     def update_checked(self, ref_id: int, expected_version: int, changes: dict[str, Any]) -> int:
         """Like ``update_fields`` but only if the row is still at ``expected_version``."""
         values = dict(changes)
+        if "extra" in values:
+            values["extra"] = extra_to_json(values["extra"])
         if "title" in values:
             values["title_key"] = title_key(values["title"])
         values["modified"] = utcnow()

@@ -119,4 +119,4 @@ def test_row_values_follow_row_columns() -> None:
     )
     row = dict(zip(ROW_COLUMNS, encode(ref, None)[3], strict=True))
     expected = {name: getattr(ref, name) for name in ROW_COLUMNS}
-    assert row == {**expected, "date": "2021-06-30"}
+    assert row == {**expected, "date": "2021-06-30", "extra": ""}
