@@ -32,14 +32,34 @@ SNIFF_CHARS = 65536
 
 
 @dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """What a writer includes beyond the bibliographic fields."""
+
+    notes: bool = False
+    """Write the references' notes (RIS ``N1``, BibTeX ``annote``, CSL-JSON ``note``)."""
+    abstracts: bool = True
+    """Write abstracts."""
+
+
+Writer = Callable[[Iterable[Reference], WriteOptions], Iterator[str]]
+"""``write(references, options) -> chunks``: the text of a file for ``references`` in the
+order given, as chunks to join (one per reference, plus any header or footer), so that a
+large export streams. Every reference gets a non-empty title (a provisional one is written
+as it is) and its ``citekey``; writers do no I/O."""
+
+
+@dataclass(frozen=True, slots=True)
 class Format:
-    """A registered format: its name, file extensions, content sniffer and reader."""
+    """A registered format: its name, file extensions, content sniffer, reader and (when it
+    can be exported) writer. ``extensions`` carry the dot (".bib"); the first is the one an
+    export proposes."""
 
     name: str
     label: str
     extensions: tuple[str, ...]
     sniff: Sniffer
     read: Reader
+    write: Writer | None = None
 
 
 _FORMATS: dict[str, Format] = {}
@@ -67,6 +87,18 @@ def detect(text: str, source: str) -> Format:
         if fmt.sniff(text):
             return fmt
     raise FormatError(source, None, "not a recognised bibliography format")
+
+
+def writable() -> list[Format]:
+    """The registered formats that have a writer."""
+    return [fmt for fmt in _FORMATS.values() if fmt.write is not None]
+
+
+def write_text(fmt: Format, refs: Iterable[Reference], options: WriteOptions | None = None) -> str:
+    """The whole text ``fmt`` writes for ``refs`` (convenience for small outputs and tests)."""
+    if fmt.write is None:
+        raise KeyError(f"{fmt.name} cannot be written")
+    return "".join(fmt.write(refs, options or WriteOptions()))
 
 
 def read_text(fmt: Format, text: str, source: str) -> list[Reference]:
