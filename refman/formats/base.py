@@ -39,6 +39,10 @@ class WriteOptions:
     """Write the references' notes (RIS ``N1``, BibTeX ``annote``, CSL-JSON ``note``)."""
     abstracts: bool = True
     """Write abstracts."""
+    lossless: bool = False
+    """Also write what only refman reads back (the provisional-title flag, code URL, page
+    and figure counts, arXiv comments ...) in fields other tools ignore, so that a library
+    exported and imported again is the same library. Off for a bibliography."""
 
 
 Writer = Callable[[Iterable[Reference], WriteOptions], Iterator[str]]
