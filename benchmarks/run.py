@@ -51,13 +51,40 @@ def import_benchmarks(records: int, work: Path) -> list[tuple[str, dict[str, Any
     return rows
 
 
+def gui_benchmark(records: int, work: Path) -> None:
+    """The window on a library of ``records`` references (``benchmarks.bench_gui``): its
+    Markdown table goes straight to stdout, its JSON figures are dropped."""
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_gui", "--records", str(records),
+         "--library", str(work / "gui.sqlite")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise SystemExit(f"benchmarks.bench_gui failed:\n{out.stderr}")
+    print("\n".join(out.stdout.strip().splitlines()[:-1]))
+
+
+BENCHMARKS = ("import", "gui")
+
+
 def main() -> None:
-    """Run the benchmarks and print the table."""
+    """Run the benchmarks and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument(
+        "--only", choices=BENCHMARKS, action="append", help="run just these (repeatable)"
+    )
     args = parser.parse_args()
+    chosen = args.only or BENCHMARKS
     with tempfile.TemporaryDirectory(prefix="refman-bench-") as tmp:
-        rows = import_benchmarks(args.records, Path(tmp))
+        if "gui" in chosen:
+            gui_benchmark(args.records, Path(tmp))
+        if "import" in chosen:
+            import_table(import_benchmarks(args.records, Path(tmp)))
+
+
+def import_table(rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """Print the import benchmarks' table."""
     print(
         "| benchmark | records | import s | records/s | WAL checkpoint s | search index s "
         "| peak MB (main + reader) | added/merged/unchanged |"

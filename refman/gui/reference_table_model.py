@@ -228,11 +228,11 @@ class ReferenceTableModel(QAbstractTableModel):
 
     def fetches_first_page(self, query: ReferenceQuery) -> bool:
         """Whether a new ``query``'s first page is fetched (and shown) before its whole
-        list: when the library can limit a query and ``query`` has no search text. An
-        index then serves the first page in a millisecond or two; the full-text match
-        of a search costs about as much limited as not, so fetching its first page
-        first would only delay the whole list."""
-        return self._limited_query is not None and not query.text
+        list: when the library can limit a query. An index serves a plain list's first
+        page in a millisecond or two; a search's, through the search index's prefix
+        indexes, in 10-40 ms on 100,000 references, against 60-120 ms for its whole list."""
+        del query  # every query qualifies since the search index has prefix indexes
+        return self._limited_query is not None
 
     def _start_query(self) -> None:
         """Run the current query on the task runner. When :meth:`fetches_first_page`,

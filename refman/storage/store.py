@@ -118,6 +118,18 @@ def _row_values(ref: Reference) -> dict[str, Any]:
     return values
 
 
+def _fetch_ids(conn: Connection, stmt: Select[Any]) -> list[int]:
+    """The single integer column of ``stmt``'s rows. On SQLite straight from the driver's
+    cursor: for a list of 100,000 ids SQLAlchemy's per-row result processing costs about a
+    quarter of the query."""
+    if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
+        return list(conn.execute(stmt).scalars())
+    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    cursor = conn.connection.driver_connection.execute(str(compiled), params)  # type: ignore[union-attr]
+    return [ref_id for (ref_id,) in cursor.fetchall()]
+
+
 def _load_chunk(
     conn: Connection,
     chunk: Sequence[int],
@@ -946,7 +958,7 @@ class Store:
             stmt = self._select_ids(conn, query)
             if limit is not None:
                 stmt = stmt.limit(limit)
-            return list(conn.execute(stmt).scalars())
+            return _fetch_ids(conn, stmt)
 
     def _select_ids(self, conn: Connection, query: ReferenceQuery) -> Select[int]:
         stmt = select(ReferenceRow.id).where(
