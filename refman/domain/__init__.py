@@ -1,5 +1,13 @@
 """Plain dataclasses describing the library; no SQLAlchemy, no Qt."""
 
-from refman.domain.model import Attachment, Note, Person, Provenance, Reference, Tag
+from refman.domain.model import (
+    Attachment,
+    AutoExport,
+    Note,
+    Person,
+    Provenance,
+    Reference,
+    Tag,
+)
 
-__all__ = ["Attachment", "Note", "Person", "Provenance", "Reference", "Tag"]
+__all__ = ["Attachment", "AutoExport", "Note", "Person", "Provenance", "Reference", "Tag"]

@@ -71,6 +71,21 @@ class Tag:
 
 
 @dataclass(slots=True)
+class AutoExport:
+    """A file kept in sync with the library (``tag`` None) or with one tag: rewritten after
+    every change that alters its text. ``tag_lost`` marks one whose tag was deleted."""
+
+    path: str
+    kind: str
+    tag: str | None = None
+    style: str = ""
+    notes: bool = False
+    tag_lost: bool = False
+    id: int | None = None
+    last_written: dt.datetime | None = None
+
+
+@dataclass(slots=True)
 class Reference:
     """One bibliographic record.
 

@@ -193,6 +193,24 @@ class ProvenanceRow(Base):
     text_end: Mapped[int | None] = mapped_column(Integer)
 
 
+class AutoExportRow(Base):
+    """A file kept in sync with the library or one tag (``refman.services.auto_export``).
+    ``follows_tag`` tells the two apart: a deleted tag leaves ``tag_id`` None, and such
+    a file is then left alone rather than turned into a whole-library export."""
+
+    __tablename__ = "auto_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    style: Mapped[str] = mapped_column(String(64), default="")
+    tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id", ondelete="SET NULL"))
+    follows_tag: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_written: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class SearchStateRow(Base):
     """One row: whether the search-index triggers are paused by a running import."""
 

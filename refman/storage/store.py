@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 
-from refman.domain import Attachment, Note, Person, Provenance, Reference, Tag
+from refman.domain import Attachment, AutoExport, Note, Person, Provenance, Reference, Tag
 from refman.domain.model import REFERENCE_FIELDS, extra_from_json, extra_to_json
 from refman.domain.query import ListRow, ReferenceQuery, SortKey
 from refman.domain.text import fold, name_key, split_arxiv_version, title_key
@@ -40,6 +40,7 @@ from refman.storage.engine import (
 )
 from refman.storage.orm import (
     AttachmentRow,
+    AutoExportRow,
     NoteRow,
     PersonRow,
     ProvenanceRow,
@@ -755,6 +756,9 @@ class UnitOfWork:
                 .where(TagRow.id == target, TagRow.colour.is_(None))
                 .values(colour=colour)
             )
+        self.conn.execute(
+            update(AutoExportRow).where(AutoExportRow.tag_id == old_id).values(tag_id=target)
+        )
         self.conn.execute(delete(TagRow).where(TagRow.id == old_id))
         self._tag_ids.pop(old.casefold(), None)
         return True
@@ -770,6 +774,44 @@ class UnitOfWork:
         self.conn.execute(delete(TagRow).where(TagRow.id == tid))
         assert self._tag_ids is not None
         self._tag_ids.pop(name.casefold(), None)
+
+    def citekeys(self) -> set[str]:
+        """Every citation key in the library (trash included: keys stay unique)."""
+        return set(self.conn.execute(select(ReferenceRow.citekey)).scalars())
+
+    def citekey_owner(self, key: str) -> int | None:
+        """The id of the reference whose citation key is ``key``, if any."""
+        return self.conn.execute(
+            select(ReferenceRow.id).where(ReferenceRow.citekey == key)
+        ).scalar()
+
+    # --- auto-exports -----------------------------------------------------------------
+    def add_auto_export(self, export: AutoExport) -> int:
+        """Record a file to keep in sync; returns its id. Its tag must exist."""
+        tag_id = None if export.tag is None else self.tag_id(export.tag, create=False)
+        return self.conn.execute(
+            insert(AutoExportRow)
+            .values(
+                path=export.path,
+                kind=export.kind,
+                style=export.style,
+                tag_id=tag_id,
+                follows_tag=export.tag is not None,
+                notes=export.notes,
+                created=utcnow(),
+            )
+            .returning(AutoExportRow.id)
+        ).scalar_one()
+
+    def remove_auto_export(self, export_id: int) -> None:
+        """Stop keeping a file in sync (the file itself stays)."""
+        self.conn.execute(delete(AutoExportRow).where(AutoExportRow.id == export_id))
+
+    def auto_export_written(self, export_id: int) -> None:
+        """Note that an auto-export's file was just rewritten."""
+        self.conn.execute(
+            update(AutoExportRow).where(AutoExportRow.id == export_id).values(last_written=utcnow())
+        )
 
     # --- notes and attachments -------------------------------------------------------
     def add_note(self, ref_id: int, text: str) -> int:
@@ -887,6 +929,8 @@ class Store:
         _create_sqlite_file(self.engine)
         migrate(self.engine)
         search_index.catch_up(self.engine)  # finishes an import interrupted before indexing
+        self.commits = 0
+        """Write transactions committed through ``unit_of_work`` since opening."""
 
     @property
     def name(self) -> str:
@@ -909,20 +953,27 @@ class Store:
                 uow = UnitOfWork(conn)
                 yield uow
                 uow._restore_triggers()  # (never commit without them)
-                return
-            # A large import's memory is mostly SQLite's page cache: a smaller one costs
-            # it no measurable time (the B-tree pages it writes go to the WAL once either
-            # way) and keeps the import, reader process included, under its memory target.
-            driver = conn.connection.driver_connection
-            assert driver is not None
-            size = driver.execute("PRAGMA cache_size").fetchone()[0]
-            driver.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
-            try:
-                uow = UnitOfWork(conn)
-                yield uow
-                uow._restore_triggers()  # (never commit without them)
-            finally:
-                driver.execute(f"PRAGMA cache_size={size}")
+            else:
+                yield from self._bulk_unit_of_work(conn)
+        self.commits += 1
+
+    @staticmethod
+    def _bulk_unit_of_work(conn: Connection) -> Iterator[UnitOfWork]:
+        """``unit_of_work(bulk=True)`` on SQLite, inside its transaction.
+
+        A large import's memory is mostly SQLite's page cache: a smaller one costs it no
+        measurable time (the B-tree pages it writes go to the WAL once either way) and
+        keeps the import, reader process included, under its memory target."""
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        size = driver.execute("PRAGMA cache_size").fetchone()[0]
+        driver.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+        try:
+            uow = UnitOfWork(conn)
+            yield uow
+            uow._restore_triggers()  # (never commit without them)
+        finally:
+            driver.execute(f"PRAGMA cache_size={size}")
 
     def checkpoint(self) -> None:
         """Copy committed WAL pages into the SQLite file (no-op elsewhere)."""
@@ -1055,6 +1106,28 @@ class Store:
         ``with_details`` adds attachments and provenance."""
         with self.engine.connect() as conn:
             return load_references(conn, ids, attachments=with_details, provenance=with_details)
+
+    def auto_exports(self) -> list[AutoExport]:
+        """Every auto-export, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(AutoExportRow, TagRow.name)
+                .outerjoin(TagRow, TagRow.id == AutoExportRow.tag_id)
+                .order_by(AutoExportRow.id)
+            )
+            return [
+                AutoExport(
+                    path=row.path,
+                    kind=row.kind,
+                    tag=tag,
+                    style=row.style,
+                    notes=row.notes,
+                    tag_lost=row.follows_tag and tag is None,
+                    id=row.id,
+                    last_written=_aware(row.last_written),
+                )
+                for row, tag in rows.tuples()
+            ]
 
     def tags(self) -> list[Tag]:
         """Every tag with its colour and how many references (outside the trash) carry it."""
