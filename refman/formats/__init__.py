@@ -9,16 +9,22 @@ later (BibTeX, RIS) should keep their sniffers as specific.
 """
 
 from refman.formats import researcher_profile  # isort: skip  (registration order)
-from refman.formats import arxiv_listing
+from refman.formats import arxiv_atom  # isort: skip  (registered before the listing)
+from refman.formats import ris  # isort: skip  (registered before the listing)
+from refman.formats import arxiv_listing, bibtex, csl_json
 from refman.formats.base import Format, FormatError, by_name, detect, formats, register
 
 __all__ = [
     "Format",
     "FormatError",
+    "arxiv_atom",
     "arxiv_listing",
+    "bibtex",
     "by_name",
+    "csl_json",
     "detect",
     "formats",
     "register",
     "researcher_profile",
+    "ris",
 ]

@@ -36,7 +36,7 @@ class WriteOptions:
     """What a writer includes beyond the bibliographic fields."""
 
     notes: bool = False
-    """Write the references' notes (RIS ``N1``, BibTeX ``annote``, CSL-JSON ``note``)."""
+    """Write the references' notes (RIS ``N1``, BibTeX ``annote``, CSL-JSON ``annote``)."""
     abstracts: bool = True
     """Write abstracts."""
     lossless: bool = False

@@ -11,7 +11,10 @@ The rules, in order (the first that applies decides):
 4. A JabRef-style header (``% Encoding: windows-1252`` in the first lines) names the
    encoding; it is honoured strictly, and an unknown name is refused.
 5. Strict UTF-8.
-6. Windows-1252 as a fallback, only when every byte is defined in it and the result reads
+6. GB18030 (GBK), only when it is unmistakable: every run of non-ASCII bytes is an even
+   number of bytes and reads as CJK characters (Western windows-1252 text has lone
+   accented letters, so it never passes).
+7. Windows-1252 as a fallback, only when every byte is defined in it and the result reads
    like Western text (at most 30 % of the visible characters outside ASCII: Cyrillic or
    Shift-JIS bytes read as windows-1252 would be mojibake); otherwise the file is refused
    with advice to save it as UTF-8.
@@ -121,6 +124,9 @@ def _detect(data: bytes, source: str, *, complete: bool) -> tuple[str, str]:
         text = codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
         codec = "utf-8"
     except UnicodeDecodeError as utf8_error:
+        chinese = _chinese(data, complete)
+        if chinese is not None:
+            return "gb18030", _finish(chinese, source, complete)
         text = _windows_1252(data, source, utf8_error)
         codec = "cp1252"
     return codec, _finish(text, source, complete)
@@ -139,6 +145,33 @@ def _strict(data: bytes, codec: str, label: str, source: str, complete: bool) ->
             f"the file is not valid {label}: undecodable byte(s) "
             f"{data[error.start : error.end]!r} at offset {error.start}",
         ) from None
+
+
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _chinese(data: bytes, complete: bool) -> str | None:
+    """The GB18030 (GBK) reading of ``data`` when it is unmistakably Chinese text: every
+    run of non-ASCII bytes has an even length (two bytes per character) and reads as CJK
+    characters. Western windows-1252 text fails this at its first lone accented letter,
+    and would otherwise be taken for windows-1252 and silently garbled."""
+    runs = list(_HIGH_RUN.finditer(data))
+    if not runs:
+        return None
+    last = runs[-1]
+    for run in runs:
+        cut_at_end = not complete and run is last and run.end() == len(data)
+        if (run.end() - run.start()) % 2 and not cut_at_end:
+            return None
+    try:
+        text = codecs.getincrementaldecoder("gb18030")().decode(data, final=complete)
+    except UnicodeDecodeError:
+        return None
+    non_ascii = [c for c in text if ord(c) > 0x7F]
+    if not all(_CJK.match(c) for c in non_ascii):
+        return None
+    return text
 
 
 def _windows_1252(data: bytes, source: str, utf8_error: UnicodeDecodeError) -> str:
@@ -213,11 +246,15 @@ def _finish(text: str, source: str, complete: bool) -> str:
     control = _CONTROL.search(text)
     if control is not None:
         line = text.count("\n", 0, control.start()) + 1
+        code = ord(control.group())
+        why = (
+            "its text looks encoded twice (UTF-8 read as Latin-1 and saved again): "
+            "repair it or export it again"
+            if 0x80 <= code <= 0x9F
+            else "it looks binary, not a text file"
+        )
         raise FormatError(
-            source,
-            line,
-            f"the file contains the control character U+{ord(control.group()):04X}; "
-            "it looks binary, not a text file",
+            source, line, f"the file contains the control character U+{code:04X}; {why}"
         )
     if complete and not text.strip():
         raise FormatError(source, None, "the file is empty")

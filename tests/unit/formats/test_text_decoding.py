@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,22 @@ def test_a_sample_may_end_inside_a_character() -> None:
 def test_detect_encoding_refuses_like_decode() -> None:
     with pytest.raises(FormatError, match="binary"):
         detect_encoding(b"abc\x00\x01", "f.txt", complete=False)
+
+
+def test_text_encoded_twice_is_refused_saying_so() -> None:
+    # A real arXiv API response (tests/data/corpus) with "Ramírez" as "RamÃ\u00adrez":
+    # UTF-8 read as Latin-1 and encoded again, which leaves C1 control characters.
+    path = Path(__file__).parents[2] / "data/corpus/arxiv-atom"
+    source = path / "arxivpy_query_all-testing_100results.atom.xml"
+    with pytest.raises(FormatError, match="U\\+0080; its text looks encoded twice") as caught:
+        decode(source.read_bytes(), str(source))
+    assert caught.value.line == 267
+
+
+def test_chinese_gbk_text_is_recognised_and_western_text_is_not_taken_for_it() -> None:
+    chinese = "@article{k,\n  author = {凯撒},\n  journal = {测试期刊},\n}\n"
+    assert decode(chinese.encode("gbk"), "cn.bib") == chinese
+    western = "Größe, café, naïve, Ærøskøbing\n"
+    assert decode(western.encode("cp1252"), "de.bib") == western
+    sample = chinese.encode("gbk")[:27]  # ends inside the third character
+    assert detect_encoding(sample, "cn.bib", complete=False) == "gb18030"
