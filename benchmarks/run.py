@@ -51,20 +51,20 @@ def import_benchmarks(records: int, work: Path) -> list[tuple[str, dict[str, Any
     return rows
 
 
-def gui_benchmark(records: int, work: Path) -> None:
-    """The window on a library of ``records`` references (``benchmarks.bench_gui``): its
-    Markdown table goes straight to stdout, its JSON figures are dropped."""
+def table_benchmark(module: str, records: int, library: Path) -> None:
+    """A benchmark over a library of ``records`` references (``benchmarks.bench_gui``,
+    ``benchmarks.bench_export``; the first to run builds it): its Markdown table goes
+    straight to stdout, its JSON figures (the last line) are dropped."""
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_gui", "--records", str(records),
-         "--library", str(work / "gui.sqlite")],
+        [sys.executable, "-m", module, "--records", str(records), "--library", str(library)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode != 0:
-        raise SystemExit(f"benchmarks.bench_gui failed:\n{out.stderr}")
+        raise SystemExit(f"{module} failed:\n{out.stderr}")
     print("\n".join(out.stdout.strip().splitlines()[:-1]))
 
 
-BENCHMARKS = ("import", "gui")
+BENCHMARKS = ("import", "gui", "export")
 
 
 def main() -> None:
@@ -77,8 +77,11 @@ def main() -> None:
     args = parser.parse_args()
     chosen = args.only or BENCHMARKS
     with tempfile.TemporaryDirectory(prefix="refman-bench-") as tmp:
+        library = Path(tmp) / "library.sqlite"
         if "gui" in chosen:
-            gui_benchmark(args.records, Path(tmp))
+            table_benchmark("benchmarks.bench_gui", args.records, library)
+        if "export" in chosen:
+            table_benchmark("benchmarks.bench_export", args.records, library)
         if "import" in chosen:
             import_table(import_benchmarks(args.records, Path(tmp)))
 

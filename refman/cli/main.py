@@ -10,11 +10,29 @@ from types import ModuleType
 
 from refman import __version__
 from refman.app import open_library
-from refman.cli.commands import import_cmd, list_cmd, note_cmd, show_cmd, tag_cmd
+from refman.cli.commands import (
+    auto_export_cmd,
+    export_cmd,
+    import_cmd,
+    keys_cmd,
+    list_cmd,
+    note_cmd,
+    show_cmd,
+    tag_cmd,
+)
 from refman.services.errors import USER_ERRORS
 from refman.services.library import Library
 
-COMMANDS: tuple[ModuleType, ...] = (import_cmd, list_cmd, show_cmd, tag_cmd, note_cmd)
+COMMANDS: tuple[ModuleType, ...] = (
+    import_cmd,
+    list_cmd,
+    show_cmd,
+    tag_cmd,
+    note_cmd,
+    export_cmd,
+    keys_cmd,
+    auto_export_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _open_app(library)
             module = next(m for m in COMMANDS if args.command == m.NAME)
             status: int = module.command(args, library)
+            if library.store.commits and module is not auto_export_cmd:
+                _update_auto_exports(library)
             return status
         finally:
             library.store.close()
@@ -58,6 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("refman: interrupted; nothing was changed by the unfinished command", file=sys.stderr)
         return 130
+
+
+def _update_auto_exports(library: Library) -> None:
+    """After a command changed the library, rewrite the auto-exported files it affects
+    (those whose text changed); a failure is reported but the change stands."""
+    for outcome in library.run_auto_exports():
+        if outcome.error:
+            print(f"refman: auto-export: {outcome.error}", file=sys.stderr)
 
 
 def _open_app(library: Library) -> int:

@@ -35,7 +35,9 @@ from shiboken6 import isValid
 from refman import __version__
 from refman.domain.query import ReferenceQuery
 from refman.gui import settings as keys
+from refman.gui.auto_export_dialog import AutoExportDialog
 from refman.gui.detail_pane import DetailPane
+from refman.gui.export_controller import ExportController
 from refman.gui.import_worker import ImportWorker
 from refman.gui.library_bridge import LibraryBridge, ReferenceChange
 from refman.gui.reference_table_model import ReferenceTableModel
@@ -102,6 +104,15 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePanel(self)
         self.search = SearchField(self)
         self.import_worker = ImportWorker(self.bridge, self.runner, self)
+        self.exports = ExportController(
+            library,
+            self.bridge,
+            self.runner,
+            settings=self.settings,
+            selected_ids=self.view.selected_ids,
+            parent=self,
+        )
+        self.model.citation_texts = self.exports.citation_texts
         self.center = QStackedWidget(self)
         self.center.addWidget(self.view)
         self.center.addWidget(self.welcome)
@@ -176,11 +187,17 @@ class MainWindow(QMainWindow):
             "Add &Tags…", self.focus_tag_field, "Ctrl+T", None,
             "Type tags to add to the selected references",
         )  # fmt: skip
+        self.auto_export_action = self._action(
+            "&Keep Files Updated…", self.show_auto_exports, None, None,
+            "Files refman rewrites after every change (e.g. a .bib file for LaTeX)",
+        )  # fmt: skip
         self.about_action = self._action("&About refman", self.show_about)
         self.about_qt_action = self._action("About &Qt", QApplication.aboutQt)
         self.view.addAction(self.trash_action)
         self.view.addAction(self.restore_action)
         self.view.addAction(self.tag_action)
+        self.view.addAction(self.exports.copy_citation_action)
+        self.view.addAction(self.exports.export_action)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     def _create_menus(self) -> None:
@@ -189,10 +206,18 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_action)
         file_menu.addAction(self.seeds_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.exports.export_action)
+        file_menu.addAction(self.auto_export_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.exports.copy_citation_action)
+        edit_menu.addAction(self.exports.copy_bibtex_action)
+        styles = edit_menu.addMenu("Citation &Style")
+        styles.addActions(self.exports.style_group.actions())
         edit_menu.addSeparator()
         edit_menu.addAction(self.tag_action)
         edit_menu.addAction(self.trash_action)
@@ -209,6 +234,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.import_action)
+        toolbar.addAction(self.exports.export_action)
         toolbar.addSeparator()
         toolbar.addAction(self.undo_action)
         toolbar.addAction(self.redo_action)
@@ -246,6 +272,8 @@ class MainWindow(QMainWindow):
         self.welcome.sig_import_seeds_requested.connect(self.import_paths)
         self.welcome.sig_import_files_requested.connect(self.ask_import)
         self.import_worker.sig_reported.connect(lambda text: self.statusBar().showMessage(text))
+        self.exports.sig_reported.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.exports.sig_error_raised.connect(self.show_error)
         self.undo_stack.indexChanged.connect(self._on_undo_index_changed)
         self.undo_stack.cleanChanged.connect(self._on_undo_index_changed)
 
@@ -346,6 +374,12 @@ class MainWindow(QMainWindow):
         self.restore_action.setEnabled(selected and in_trash)
         self.restore_action.setVisible(in_trash)
         self.tag_action.setEnabled(selected)
+        for action in (
+            self.exports.export_action,
+            self.exports.copy_citation_action,
+            self.exports.copy_bibtex_action,
+        ):
+            action.setEnabled(selected)
         stack = self.undo_stack
         self.undo_action.setEnabled(stack.canUndo())
         self.redo_action.setEnabled(stack.canRedo())
@@ -552,13 +586,24 @@ class MainWindow(QMainWindow):
             return
         self.detail.focus_tag_field()
 
+    def show_auto_exports(self) -> None:
+        """Open Keep Files Updated (auto-export)."""
+        dialog = AutoExportDialog(self.library, self.runner, self)
+        dialog.sig_exports_changed.connect(
+            lambda n: setattr(self.exports, "has_auto_exports", n > 0)
+        )
+        self.auto_export_dialog = dialog
+        dialog.open()
+
     def show_about(self) -> None:
         """Help > About: version and library location."""
         QMessageBox.about(
             self,
             "About refman",
             f"<b>refman {__version__}</b><br>A reference manager for researchers.<br><br>"
-            f"Library: {_escape(library_location(self.library.store.url))}",
+            f"Library: {_escape(library_location(self.library.store.url))}<br><br>"
+            "Citation styles from the <a href='https://citationstyles.org/'>Citation Style "
+            "Language</a> project (CC BY-SA 3.0).",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -568,6 +613,7 @@ class MainWindow(QMainWindow):
         if self.import_worker.is_running():
             self.import_worker.cancel()
         self.runner.shutdown()
+        self.exports.flush_auto_exports()
         super().closeEvent(event)
 
 

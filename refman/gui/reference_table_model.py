@@ -107,6 +107,10 @@ def limited_query(library: Library) -> LimitedQuery | None:
     return lambda query, limit: query_ids(query, limit=limit)
 
 
+DRAG_CITATIONS_MAX = 200
+"""Dragging more rows than this carries their ids only (formatting is not free)."""
+
+
 def encode_ids(ids: Iterable[int]) -> QMimeData:
     """Drag data carrying reference ids."""
     mime = QMimeData()
@@ -147,6 +151,8 @@ class ReferenceTableModel(QAbstractTableModel):
     """
 
     sig_first_page_loaded = Signal()
+    citation_texts: Callable[[Sequence[int]], tuple[str, str]] | None = None
+    """Set by the window: the citations (text, HTML) that dragged rows carry."""
     sig_ids_loaded = Signal()
     sig_query_failed = Signal(str)
 
@@ -474,9 +480,17 @@ class ReferenceTableModel(QAbstractTableModel):
         return [REFERENCE_IDS_MIME]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
-        """The dragged rows' reference ids, in row order."""
+        """The dragged rows' reference ids, in row order, and (when ``citation_texts`` is
+        set, for up to ``DRAG_CITATIONS_MAX`` rows) their citations as text and HTML, which
+        another application receives when they are dropped there."""
         rows = sorted({i.row() for i in indexes if i.isValid()})
-        return encode_ids(self._ids[r] for r in rows)
+        ids = [self._ids[r] for r in rows]
+        mime = encode_ids(ids)
+        if self.citation_texts is not None and 0 < len(ids) <= DRAG_CITATIONS_MAX:
+            text, html = self.citation_texts(ids)
+            mime.setText(text)
+            mime.setHtml(html)
+        return mime
 
     def supportedDragActions(self) -> Qt.DropAction:
         """Dragging tags references; it never moves them."""

@@ -14,6 +14,11 @@ DETAIL_SPLITTER = "window/detail_splitter"
 HEADER = "list/header"
 LAST_SEARCH = "list/last_search"
 ANY_TAG = "tags/any"
+EXPORT_KIND = "export/kind"
+EXPORT_NOTES = "export/notes"
+EXPORT_FOLDER = "export/folder"
+CITATION_STYLE = "export/citation_style"
+"""The style of Copy Citation, dragged citations and formatted exports."""
 
 
 def configure_application(app: QCoreApplication) -> None:

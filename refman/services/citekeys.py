@@ -100,3 +100,59 @@ class KeyAllocator:
         key = self.allocate(key_base(ref))
         ref.citekey = key
         return key
+
+
+DEFAULT_PATTERN = "{author}{year}{title}"
+"""The key pattern users get unless they choose another: ``feng2022metaformer``."""
+
+_FIELD = re.compile(r"\{(\w+)\}")
+_KEY_TEXT = re.compile(r"[A-Za-z0-9_:.\-]*")
+PATTERN_FIELDS = {
+    "author": "first author's family name, lower case (anon without authors)",
+    "Author": "first author's family name, capitalised (Anon without authors)",
+    "authors": "up to two family names, lower case, then etal",
+    "year": "year (empty without one)",
+    "title": "first significant word of the title, lower case",
+    "Title": "first significant word of the title, capitalised",
+    "shorttitle": "first three significant words of the title, lower case",
+}
+"""The ``{fields}`` a key pattern may use, with what each gives."""
+
+
+def check_pattern(pattern: str) -> str:
+    """``pattern`` if it is a usable key pattern; raises ``ValueError`` saying what is
+    wrong (an unknown ``{field}``, a character not allowed in keys, no field at all)."""
+    fields = _FIELD.findall(pattern)
+    if not fields:
+        raise ValueError(f"key pattern {pattern!r} uses no field; use e.g. {DEFAULT_PATTERN}")
+    unknown = [name for name in fields if name not in PATTERN_FIELDS]
+    if unknown:
+        known = ", ".join(f"{{{name}}}" for name in PATTERN_FIELDS)
+        raise ValueError(f"key pattern: unknown field {{{unknown[0]}}} (known: {known})")
+    literal = _FIELD.sub("", pattern)
+    if not _KEY_TEXT.fullmatch(literal):
+        raise ValueError("key pattern: outside {fields} use letters, digits and _ : . - only")
+    return pattern
+
+
+def pattern_key(ref: Reference, pattern: str = DEFAULT_PATTERN) -> str:
+    """The key ``pattern`` gives ``ref`` before disambiguation (ASCII)."""
+    families = [_ascii_word(p.family) for p in ref.authors]
+    families = [f for f in families if f]
+    words = [w for w in _WORD.findall(fold(ref.title)) if w not in STOP_WORDS]
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in ("author", "Author"):
+            family = families[0] if families else "anon"
+            return family.capitalize() if name == "Author" else family
+        if name == "authors":
+            return "".join(families[:2]) + ("etal" if len(families) > 2 else "") or "anon"
+        if name == "year":
+            return str(ref.year) if ref.year else ""
+        if name in ("title", "Title"):
+            first = words[0] if words else ""
+            return first.capitalize() if name == "Title" else first
+        return "".join(words[:3])  # shorttitle
+
+    return _FIELD.sub(value, check_pattern(pattern))[:100] or "ref"

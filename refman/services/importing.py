@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,15 +212,21 @@ class _Writer:
             ),
             self.now,
         )
+        # Tags and notes in bulk: one statement per tag, one for all notes (per reference,
+        # a BibTeX or RIS import with keywords spent most of its time here).
+        tagged: dict[str, list[int]] = defaultdict(list)
+        notes: list[tuple[int, str]] = []
         for ref_id, wire in zip(ids, wires, strict=True):
             if wire[W_EXTRAS] is not None:
-                tags, notes, attachments = wire[W_EXTRAS]
-                if tags:
-                    uow.tag([ref_id], tags)
-                for text in notes:
-                    uow.add_note(ref_id, text)
+                tags, texts, attachments = wire[W_EXTRAS]
+                for name in tags:
+                    tagged[name].append(ref_id)
+                notes.extend((ref_id, text) for text in texts)
                 for location, kind in attachments:
                     uow.add_attachment(ref_id, Attachment(location, kind))
+        for name, tag_ids in tagged.items():
+            uow.tag(tag_ids, [name])
+        uow.add_notes(notes)
         self.written.extend(ids)
         self.result.added += len(ids)
         self.result.added_ids.extend(ids)

@@ -9,9 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from refman.domain import Reference, Tag
+from refman.domain import AutoExport, Reference, Tag
 from refman.domain.query import ListRow, ReferenceQuery
+from refman.services import auto_export
+from refman.services.auto_export import AutoExportOutcome
+from refman.services.citekeys import DEFAULT_PATTERN, KeyAllocator, check_pattern, pattern_key
 from refman.services.errors import UserError
+from refman.services.exporting import ExportRequest, ExportResult, export_to_file, render
 from refman.services.importing import ImportResult, import_files
 from refman.storage.store import Store
 
@@ -96,6 +100,8 @@ class Library:
         if "title" in clean:
             clean["title_provisional"] = False
         with self.store.unit_of_work() as uow:
+            if "citekey" in clean and uow.citekey_owner(clean["citekey"]) not in (None, ref_id):
+                raise UserError(f"citekey: {clean['citekey']} is already another reference's key")
             version = uow.update_checked(ref_id, expected_version, clean)
         return Changed(reference_ids=frozenset({ref_id}), count=version)
 
@@ -162,6 +168,53 @@ class Library:
         with self.store.unit_of_work() as uow:
             uow.delete_tag(name)
         return Changed(tags=True, everything=True)
+
+    def regenerate_citekeys(
+        self, ref_ids: Sequence[int], pattern: str = DEFAULT_PATTERN
+    ) -> Changed:
+        """Give references new citation keys from ``pattern`` (``{author}{year}{title}``
+        and the other ``PATTERN_FIELDS``), unique across the library with a, b, c
+        suffixes. Keys are otherwise stable: nothing else ever changes them."""
+        try:
+            check_pattern(pattern)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        refs = self.store.references(list(dict.fromkeys(ref_ids)))
+        with self.store.unit_of_work() as uow:
+            allocator = KeyAllocator(uow.citekeys() - {ref.citekey for ref in refs})
+            new = {ref.id: allocator.allocate(pattern_key(ref, pattern)) for ref in refs}
+            changed = {r.id: new[r.id] for r in refs if r.id is not None and new[r.id] != r.citekey}
+            # Through temporary keys: a new key may be one another of these still holds.
+            for ref_id in changed:
+                uow.update_fields(ref_id, {"citekey": f"\x00{ref_id}"})
+            for ref_id, key in changed.items():
+                uow.update_fields(ref_id, {"citekey": key})
+        return Changed(reference_ids=frozenset(changed), count=len(changed))
+
+    # --- export -----------------------------------------------------------------------
+    def export(self, ids: Sequence[int], request: ExportRequest, path: Path) -> ExportResult:
+        """Write references ``ids`` to ``path`` atomically (see ``refman.services.exporting``)."""
+        return export_to_file(self.store.references, ids, request, path)
+
+    def render(self, ids: Sequence[int], request: ExportRequest) -> str:
+        """The text of an export of ``ids`` (preview, clipboard, standard output)."""
+        return render(self.store.references(ids), request)
+
+    def auto_exports(self) -> list[AutoExport]:
+        """The files kept in sync with the library or a tag."""
+        return self.store.auto_exports()
+
+    def add_auto_export(self, export: AutoExport) -> AutoExport:
+        """Keep a file in sync from now on (it is written at once)."""
+        return auto_export.add(self.store, export)
+
+    def remove_auto_export(self, export_id: int) -> None:
+        """Stop keeping a file in sync."""
+        auto_export.remove(self.store, export_id)
+
+    def run_auto_exports(self) -> list[AutoExportOutcome]:
+        """Bring every auto-exported file up to date (after a change)."""
+        return auto_export.run_all(self.store)
 
     def add_note(self, ref_id: int, text: str) -> Changed:
         """Add a Markdown note; ``count`` is the new note's id."""

@@ -823,6 +823,15 @@ class UnitOfWork:
             .returning(NoteRow.id)
         ).scalar_one()
 
+    def add_notes(self, items: Sequence[tuple[int, str]]) -> None:
+        """Add many notes at once: ``(reference id, Markdown text)`` pairs."""
+        if items:
+            now = utcnow()
+            self.conn.execute(
+                insert(NoteRow),
+                [{"reference_id": r, "text": t, "created": now, "modified": now} for r, t in items],
+            )
+
     def edit_note(self, note_id: int, text: str) -> int:
         """Replace a note's text; returns its reference's id."""
         ref_id = self.conn.execute(
@@ -1109,24 +1118,34 @@ class Store:
 
     def auto_exports(self) -> list[AutoExport]:
         """Every auto-export, oldest first."""
+        e = AutoExportRow
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(AutoExportRow, TagRow.name)
-                .outerjoin(TagRow, TagRow.id == AutoExportRow.tag_id)
-                .order_by(AutoExportRow.id)
+                select(
+                    e.id,
+                    e.path,
+                    e.kind,
+                    e.style,
+                    e.notes,
+                    e.follows_tag,
+                    e.last_written,
+                    TagRow.name,
+                )
+                .outerjoin(TagRow, TagRow.id == e.tag_id)
+                .order_by(e.id)
             )
             return [
                 AutoExport(
-                    path=row.path,
-                    kind=row.kind,
+                    path=path,
+                    kind=kind,
                     tag=tag,
-                    style=row.style,
-                    notes=row.notes,
-                    tag_lost=row.follows_tag and tag is None,
-                    id=row.id,
-                    last_written=_aware(row.last_written),
+                    style=style,
+                    notes=notes,
+                    tag_lost=follows_tag and tag is None,
+                    id=export_id,
+                    last_written=_aware(written),
                 )
-                for row, tag in rows.tuples()
+                for export_id, path, kind, style, notes, follows_tag, written, tag in rows
             ]
 
     def tags(self) -> list[Tag]:
