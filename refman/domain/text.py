@@ -33,3 +33,22 @@ def split_arxiv_version(identifier: str) -> tuple[str, int | None]:
     if match:
         return match["id"], int(match["version"])
     return identifier.strip(), None
+
+
+PAPER_TYPES = frozenset(
+    "article inproceedings conference preprint misc online unpublished techreport report "
+    "electronic www".split()
+)
+"""Entry types one paper may carry over its life (preprint, report, then article or
+proceedings paper, or a catch-all): a title match across them is the same work."""
+
+Work = tuple[int | None, str, str]
+"""What a title match must also agree on: ``(year, first author's folded family name,
+kind)``, the kind being "paper" for ``PAPER_TYPES`` and the entry type otherwise. An
+empty author or kind is unknown and agrees with anything."""
+
+
+def work_of(year: int | None, first_family: str, entry_type: str) -> Work:
+    """The ``Work`` of a record (``first_family`` already folded, "" without authors)."""
+    kind = "paper" if entry_type in PAPER_TYPES else entry_type
+    return year, first_family, kind

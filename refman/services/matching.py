@@ -8,6 +8,8 @@ from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz, process
 
+from refman.domain.text import Work
+
 TITLE_SIMILARITY_THRESHOLD = 90.0
 """rapidfuzz ``ratio`` (0-100) on normalised titles at or above which two titles may name
 one paper. Character similarity alone cannot tell a typo from a swapped word ("Vision" ->
@@ -34,6 +36,17 @@ _BLOCK_TOKENS = 3
 def years_compatible(a: int | None, b: int | None) -> bool:
     """Preprint and publication may differ by a year; unknown years are compatible."""
     return a is None or b is None or abs(a - b) <= 1
+
+
+def works_compatible(a: Work, b: Work) -> bool:
+    """Whether two records with matching titles are the same work: compatible years, the
+    same first author (when both have one) and the same kind (a book is not its review,
+    a manual not the article about it)."""
+    return (
+        years_compatible(a[0], b[0])
+        and (not a[1] or not b[1] or a[1] == b[1])
+        and (not a[2] or not b[2] or a[2] == b[2])
+    )
 
 
 def _words_explained(mine: set[str], theirs: set[str], their_text: str) -> bool:
@@ -77,10 +90,10 @@ class TitleIndex(Generic[T]):
     no query scans the whole library."""
 
     def __init__(self) -> None:
-        self._exact: dict[str, list[tuple[T, int | None]]] = defaultdict(list)
+        self._exact: dict[str, list[tuple[T, Work]]] = defaultdict(list)
         self._postings: dict[str, list[str]] = defaultdict(list)
 
-    def add(self, key: str, year: int | None, target: T, tokens: set[str] | None = None) -> None:
+    def add(self, key: str, work: Work, target: T, tokens: set[str] | None = None) -> None:
         """Remember that ``target`` has title ``key`` (``tokens``: ``_tokens(key)`` if the
         caller has them)."""
         if not key:
@@ -90,15 +103,15 @@ class TitleIndex(Generic[T]):
             postings = self._postings
             for token in _tokens(key) if tokens is None else tokens:
                 postings[token].append(key)
-        entries.append((target, year))
+        entries.append((target, work))
 
-    def find(self, key: str, year: int | None, tokens: set[str] | None = None) -> T | None:
-        """The target whose title matches ``key`` with a compatible year, if any
+    def find(self, key: str, work: Work, tokens: set[str] | None = None) -> T | None:
+        """The target whose title matches ``key`` as the same work (``works_compatible``)
         (``tokens``: ``_tokens(key)`` if the caller has them)."""
         if not key:
             return None
-        for target, other_year in self._exact.get(key, ()):
-            if years_compatible(year, other_year):
+        for target, other in self._exact.get(key, ()):
+            if works_compatible(work, other):
                 return target
         get = self._postings.get
         found = [
@@ -131,8 +144,8 @@ class TitleIndex(Generic[T]):
                 scores.setdefault(candidate, score)
         for candidate in sorted(scores, key=scores.__getitem__, reverse=True):
             if titles_match(key, candidate):
-                for target, other_year in self._exact[candidate]:
-                    if years_compatible(year, other_year):
+                for target, other in self._exact[candidate]:
+                    if works_compatible(work, other):
                         return target
         return None
 
@@ -152,17 +165,17 @@ class RecordMatcher:
         self,
         by_arxiv: dict[str, int],
         by_doi: dict[str, int],
-        by_title: dict[str, list[tuple[int, int | None]]],
+        by_title: dict[str, list[tuple[int, Work]]],
     ) -> None:
         self.by_arxiv = by_arxiv
         self.by_doi = by_doi
         self.titles: TitleIndex[int] = TitleIndex()
         for key, entries in by_title.items():
-            for ref_id, year in entries:
-                self.titles.add(key, year, ref_id)
+            for ref_id, work in entries:
+                self.titles.add(key, work, ref_id)
         self.new_count = 0
 
-    def match(self, arxiv_id: str, doi: str, key: str, year: int | None) -> int | None:
+    def match(self, arxiv_id: str, doi: str, key: str, work: Work) -> int | None:
         """The target of a record (``doi`` lower-cased; ``key`` the title key of a real,
         not provisional, title, else ""), or None when it is a new reference (which
         later records then match as ``-(n + 1)``)."""
@@ -173,7 +186,7 @@ class RecordMatcher:
             target = self.by_doi[doi]
         tokens = _tokens(key) if key else None
         if target is None and key:
-            target = self.titles.find(key, year, tokens)
+            target = self.titles.find(key, work, tokens)
         found = target
         if target is None:
             self.new_count += 1
@@ -183,5 +196,5 @@ class RecordMatcher:
         if doi:
             self.by_doi.setdefault(doi, target)
         if key:
-            self.titles.add(key, year, target, tokens)
+            self.titles.add(key, work, target, tokens)
         return found

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 import refman.formats  # noqa: F401  (registers the formats)
 from refman.domain import Attachment, Note, Person, Provenance, Reference
 from refman.domain.model import REFERENCE_FIELDS, extra_from_json, extra_to_json
-from refman.domain.text import fold, name_key, title_key
+from refman.domain.text import Work, fold, name_key, title_key, work_of
 from refman.formats.base import SNIFF_CHARS, Format, FormatError, detect
 from refman.formats.text_decoding import detect_encoding
 from refman.services.citekeys import key_base_of
@@ -336,9 +336,9 @@ def decode(wire: Wire, *, provenance: bool = True) -> Reference:
     return ref
 
 
-MatchKeys = tuple[dict[str, int], dict[str, int], dict[str, list[tuple[int, int | None]]]]
+MatchKeys = tuple[dict[str, int], dict[str, int], dict[str, list[tuple[int, Work]]]]
 """What the library already holds, for ``RecordMatcher``: arXiv ids, lower-cased DOIs and
-real titles' keys with years, each to a reference id."""
+real titles' keys with their ``Work``, each to a reference id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +371,9 @@ def read_batches(paths: Sequence[Path], keys: MatchKeys, batch_size: int) -> Ite
         for count, ref in enumerate(opened.records, start=1):
             # A real title's key is needed to match it; other keys the writer computes.
             key = fast_title_key(ref.title) if ref.title and not ref.title_provisional else None
-            target = matcher.match(ref.arxiv_id, ref.doi.lower(), key or "", ref.year)
+            first = _person_keys(ref.authors[0].family, "")[1] if ref.authors else ""
+            work = work_of(ref.year, first, ref.entry_type)
+            target = matcher.match(ref.arxiv_id, ref.doi.lower(), key or "", work)
             wires.append(encode(ref, target, key))
             if count % batch_size == 0:
                 yield Batch(wires, done_before + opened.bytes_read(), last=False)

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from refman.domain import Attachment, AutoExport, Note, Person, Provenance, Reference, Tag
 from refman.domain.model import REFERENCE_FIELDS, extra_from_json, extra_to_json
 from refman.domain.query import ListRow, ReferenceQuery, SortKey
-from refman.domain.text import fold, name_key, split_arxiv_version, title_key
+from refman.domain.text import Work, fold, name_key, split_arxiv_version, title_key, work_of
 from refman.storage import search_index
 from refman.storage.engine import (
     create_library_engine,
@@ -90,7 +90,7 @@ class MatchIndex:
 
     by_arxiv: dict[str, int] = field(default_factory=dict)
     by_doi: dict[str, int] = field(default_factory=dict)
-    by_title: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    by_title: dict[str, list[tuple[int, Work]]] = field(default_factory=dict)
     citekeys: set[str] = field(default_factory=set)
 
 
@@ -355,15 +355,17 @@ class UnitOfWork:
             if doi:
                 index.by_doi[doi.lower()] = ref_id
         by_title = index.by_title
-        for ref_id, key, year in run(
-            'SELECT id, title_key, year FROM "references" WHERE NOT title_provisional ORDER BY id'
+        for ref_id, key, year, first, entry_type in run(
+            'SELECT id, title_key, year, sort_author, entry_type FROM "references" '
+            "WHERE NOT title_provisional ORDER BY id"
         ):
             if key:
+                work = work_of(year, first, entry_type)
                 entries = by_title.get(key)
                 if entries is None:
-                    by_title[key] = [(ref_id, year)]
+                    by_title[key] = [(ref_id, work)]
                 else:
-                    entries.append((ref_id, year))
+                    entries.append((ref_id, work))
         index.citekeys = {key for (key,) in run('SELECT citekey FROM "references"')}
         return index
 

@@ -104,7 +104,7 @@ def test_xampl_crossref_children_inherit_from_their_parents() -> None:
 
 
 def test_biber_examples_biblatex_fields(library: Library) -> None:
-    refs = imported(library, "bibtexparser_biber-examples.bib", records=115, references=105)
+    refs = imported(library, "bibtexparser_biber-examples.bib", records=115, references=106)
     chapter = refs["westfahlspace"]
     assert chapter.venue == "Space and Beyond"  # the parent collection's title
     assert chapter.publisher == "Greenwood"
@@ -208,8 +208,11 @@ def test_jabref_free_text_metadata_groups_and_files(library: Library) -> None:
 
 
 def test_citation_js_types_and_day(library: Library) -> None:
-    # the "Lorem Ipsum" entries (one per type, same title and year) merge into one
-    refs = imported(library, "citationjs_bibtex-input.bib", records=16, references=2)
+    # The "Lorem Ipsum" entries (one per type, same title, year and authors): the paper
+    # kinds (article, inproceedings, misc, techreport, unpublished) are one work, each
+    # other kind its own (book, booklet, inbook, incollection, manual, proceedings, and
+    # the two master's and two PhD theses pairwise); with loir:B6, 10 references.
+    refs = imported(library, "citationjs_bibtex-input.bib", records=16, references=10)
     bees = refs["loirb6"]
     assert bees.date == dt.date(2012, 5, 14)  # year + month = 5 + day = 14
     assert (bees.venue, bees.volume, bees.issue, bees.pages) == ("Zootaxa", "3311", "1", "1--41")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rapidfuzz import fuzz
 
-from refman.domain.text import title_key
+from refman.domain.text import Work, title_key, work_of
 from refman.services.matching import (
     TITLE_SIMILARITY_THRESHOLD,
     TitleIndex,
@@ -92,28 +92,47 @@ def test_years_compatible_allows_preprint_then_publication() -> None:
     assert not years_compatible(2019, 2022)
 
 
+def paper(year: int | None, author: str = "") -> Work:
+    return work_of(year, author, "article")
+
+
 def test_title_index_finds_typo_through_another_word() -> None:
     index: TitleIndex[str] = TitleIndex()
-    index.add(title_key("MetaFormer Is Actually What You Need for Vision"), 2022, "mf")
-    index.add(title_key("Masked Autoencoders Are Scalable Vision Learners"), 2021, "mae")
-    assert index.find(title_key("Metaformr is actually what you need for vision"), 2022) == "mf"
-    assert index.find(title_key("MetaFormer Is Actually What You Need for Vision"), 2015) is None
-    assert index.find(title_key("Masked Autoencoders Are Scalable Audio Learners"), 2022) is None
+    index.add(title_key("MetaFormer Is Actually What You Need for Vision"), paper(2022), "mf")
+    index.add(title_key("Masked Autoencoders Are Scalable Vision Learners"), paper(2021), "mae")
+    typo = title_key("Metaformr is actually what you need for vision")
+    assert index.find(typo, paper(2022)) == "mf"
+    exact = title_key("MetaFormer Is Actually What You Need for Vision")
+    assert index.find(exact, paper(2015)) is None
+    assert (
+        index.find(title_key("Masked Autoencoders Are Scalable Audio Learners"), paper(2022))
+        is None
+    )
+
+
+def test_same_title_is_another_work_with_another_first_author_or_kind() -> None:
+    index: TitleIndex[str] = TitleIndex()
+    key = title_key("Introduction to Algorithms")
+    index.add(key, work_of(2009, "cormen", "book"), "clrs")
+    assert index.find(key, work_of(2009, "cormen", "book")) == "clrs"
+    assert index.find(key, work_of(2009, "", "")) == "clrs"  # unknown author and kind agree
+    assert index.find(key, work_of(2009, "smith", "book")) is None  # another author
+    assert index.find(key, work_of(2009, "cormen", "article")) is None  # a review of it
+    index.add(key, work_of(2010, "lee", "preprint"), "lee")
+    assert index.find(key, work_of(2010, "lee", "inproceedings")) == "lee"  # one paper's life
 
 
 def test_record_matcher_targets_library_then_earlier_records() -> None:
     from refman.services.matching import RecordMatcher
 
     metaformer = title_key("MetaFormer Is Actually What You Need for Vision")
-    matcher = RecordMatcher({"2106.16128": 1}, {"10.1000/x": 2}, {metaformer: [(3, 2022)]})
-    assert matcher.match("2106.16128", "10.1000/x", "", None) == 1  # arXiv id first
-    assert matcher.match("", "10.1000/x", metaformer, 2022) == 2  # then the DOI
-    assert (
-        matcher.match("", "", title_key("Metaformer is actualy what you need for vision"), 2021)
-        == 3
-    )
-    assert matcher.match("2301.00001", "", "", None) is None  # new: the import's first
-    assert matcher.match("2301.00002", "", metaformer, 2015) is None  # year too far: second
-    assert matcher.match("2301.00001", "", "", None) == -1
-    assert matcher.match("", "", metaformer, 2016) == -2
+    matcher = RecordMatcher({"2106.16128": 1}, {"10.1000/x": 2}, {metaformer: [(3, paper(2022))]})
+    assert matcher.match("2106.16128", "10.1000/x", "", paper(None)) == 1  # arXiv id first
+    assert matcher.match("", "10.1000/x", metaformer, paper(2022)) == 2  # then the DOI
+    typo = title_key("Metaformer is actualy what you need for vision")
+    assert matcher.match("", "", typo, paper(2021)) == 3
+    assert matcher.match("2301.00001", "", "", paper(None)) is None  # new: the import's first
+    assert matcher.match("2301.00002", "", metaformer, paper(2015)) is None  # year too far
+    assert matcher.match("2301.00001", "", "", paper(None)) == -1
+    assert matcher.match("", "", metaformer, paper(2016)) == -2
     assert matcher.new_count == 2
