@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QInputDialog, QWidget
 
 from refman.gui import settings as keys
 from refman.gui.export_dialog import ExportDialog, citation_styles
@@ -15,9 +15,10 @@ from refman.gui.library_bridge import LibraryBridge
 from refman.gui.settings import Settings
 from refman.gui.task_runner import TaskControl, TaskRunner
 from refman.services.auto_export import AutoExportOutcome
+from refman.services.citekeys import DEFAULT_PATTERN, PATTERN_FIELDS
 from refman.services.errors import USER_ERRORS
 from refman.services.exporting import DEFAULT_STYLE, ExportRequest, ExportResult
-from refman.services.library import Library
+from refman.services.library import Changed, Library
 
 STYLE_PRELOAD_DELAY_MS = 2000
 """After start-up, when the window is painted and idle."""
@@ -56,6 +57,7 @@ class ExportController(QObject):
     ) -> None:
         super().__init__(parent)
         self._library = library
+        self._bridge = bridge
         self._runner = runner
         self._settings = settings
         self._selected_ids = selected_ids
@@ -73,6 +75,10 @@ class ExportController(QObject):
         self.copy_bibtex_action = self._action(
             "Copy &BibTeX", self.copy_bibtex, "Ctrl+Shift+B",
             "Copy the selected references as BibTeX entries",
+        )  # fmt: skip
+        self.regenerate_keys_action = self._action(
+            "Regenerate Citation &Keys…", self.ask_regenerate_keys, "Ctrl+Shift+K",
+            "Give the selected references new citation keys from a pattern",
         )  # fmt: skip
         self.style_group = QActionGroup(self)
         current = self.style
@@ -191,6 +197,37 @@ class ExportController(QObject):
         if not isinstance(exc, USER_ERRORS):
             raise exc
         self.sig_error_raised.emit(str(exc))
+
+    # --- citation keys ----------------------------------------------------------------------
+    def ask_regenerate_keys(self) -> None:
+        """Ask for a key pattern, then give the selection new keys (on the runner)."""
+        ids = self._selected_ids()
+        if not ids:
+            return
+        fields = "\n".join(f"{{{name}}}  {what}" for name, what in PATTERN_FIELDS.items())
+        pattern, ok = QInputDialog.getText(
+            self._window,
+            "Regenerate Citation Keys",
+            f"New keys for {len(ids):,} reference(s), from the pattern:\n\n{fields}\n",
+            text=self._settings.text(keys.CITEKEY_PATTERN, DEFAULT_PATTERN),
+        )
+        if ok and pattern.strip():
+            self.regenerate_keys(ids, pattern.strip())
+
+    def regenerate_keys(self, ids: Sequence[int], pattern: str) -> None:
+        """Give ``ids`` new keys from ``pattern``; a bad pattern is reported."""
+        library, bridge = self._library, self._bridge
+
+        def done(changed: Changed) -> None:
+            self._settings.set(keys.CITEKEY_PATTERN, pattern)
+            bridge.apply(changed, touched={"citekey"})
+            self.sig_reported.emit(f"{changed.count:,} citation key(s) changed.")
+
+        self._runner.run(
+            lambda _control: library.regenerate_citekeys(ids, pattern),
+            succeeded=done,
+            failed=self._failed,
+        )
 
     # --- auto-export ------------------------------------------------------------------------
     def schedule_auto_exports(self, *_args: object) -> None:

@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.exports.copy_citation_action)
         edit_menu.addAction(self.exports.copy_bibtex_action)
+        edit_menu.addAction(self.exports.regenerate_keys_action)
         styles = edit_menu.addMenu("Citation &Style")
         styles.addActions(self.exports.style_group.actions())
         edit_menu.addSeparator()
@@ -378,6 +379,7 @@ class MainWindow(QMainWindow):
             self.exports.export_action,
             self.exports.copy_citation_action,
             self.exports.copy_bibtex_action,
+            self.exports.regenerate_keys_action,
         ):
             action.setEnabled(selected)
         stack = self.undo_stack

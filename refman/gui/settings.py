@@ -17,6 +17,7 @@ ANY_TAG = "tags/any"
 EXPORT_KIND = "export/kind"
 EXPORT_NOTES = "export/notes"
 EXPORT_FOLDER = "export/folder"
+CITEKEY_PATTERN = "export/citekey_pattern"
 CITATION_STYLE = "export/citation_style"
 """The style of Copy Citation, dragged citations and formatted exports."""
 

@@ -134,3 +134,20 @@ def test_closing_the_window_right_after_a_change_still_updates_the_file(
     after = target.read_text(encoding="utf-8")
     assert after != before
     assert "KW  - closing" in after
+
+
+def test_regenerating_keys_from_the_window_updates_the_detail_pane(
+    qtbot: QtBot, open_window: Opener, seeded: Library
+) -> None:
+    window = open_window(seeded)
+    window.view.selectRow(0)
+    (ref_id,) = window.view.selected_ids()
+    window.exports.regenerate_keys([ref_id], "{Author}{year}x")
+    qtbot.waitUntil(lambda: "citation key(s) changed" in window.statusBar().currentMessage())
+    key = seeded.get(ref_id).citekey
+    assert key.endswith("x")
+    assert key[0].isupper()
+    qtbot.waitUntil(lambda: window.detail.editors["citekey"].text() == key)
+    window.exports.regenerate_keys([ref_id], "{nope}")
+    qtbot.waitUntil(lambda: "unknown field {nope}" in window.statusBar().currentMessage())
+    assert seeded.get(ref_id).citekey == key
