@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QInputDialog, QStyle, QWidget
 
 from refman.gui import settings as keys
 from refman.gui.export_dialog import ExportDialog, citation_styles
@@ -68,6 +68,9 @@ class ExportController(QObject):
             "&Export Selected…", self.ask_export, "Ctrl+E",
             "Export the selected references to BibTeX, RIS, CSL-JSON or a bibliography",
         )  # fmt: skip
+        self.export_action.setIcon(
+            parent.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton)
+        )
         self.copy_citation_action = self._action(
             "Copy &Citation", self.copy_citation, "Ctrl+Shift+C",
             "Copy the selected references' citations in the chosen style",
@@ -161,7 +164,9 @@ class ExportController(QObject):
             data.setText(mime[0])
             data.setHtml(mime[1])
             QGuiApplication.clipboard().setMimeData(data)
-            self.sig_reported.emit(f"Copied {len(ids):,} citation(s) ({style}).")
+            noun = "citation" if len(ids) == 1 else "citations"
+            label = citation_styles().get(style, style)
+            self.sig_reported.emit(f"Copied {len(ids):,} {noun} ({label}).")
 
         def job(_control: TaskControl) -> tuple[str, str]:
             refs = library.store.references(ids)

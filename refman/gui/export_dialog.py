@@ -96,6 +96,8 @@ class ExportDialog(QDialog):
         self.preview.setReadOnly(True)
         self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.preview.setMinimumSize(560, 240)
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.resize(820, 680)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
@@ -151,6 +153,7 @@ class ExportDialog(QDialog):
         self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(kind)))
         self.style_box.setCurrentIndex(max(0, self.style_box.findData(style)))
         self.notes_box.setChecked(self._settings.flag(keys.EXPORT_NOTES))
+        self.abstracts_box.setChecked(self._settings.flag(keys.EXPORT_ABSTRACTS, default=True))
 
     def _on_kind_changed(self) -> None:
         request = self.request()
@@ -226,7 +229,6 @@ class ExportDialog(QDialog):
             return
         path = Path(text).expanduser()
         request, library, ids = self.request(), self._library, self._ids
-        self._remember(request, path)
         self._exporting = True
         self.buttons.setEnabled(False)
         self.error.setText("")
@@ -234,6 +236,7 @@ class ExportDialog(QDialog):
         def done(result: ExportResult) -> None:
             self._exporting = False
             self.buttons.setEnabled(True)
+            self._remember(request, path)  # a failed export's folder is not remembered
             self.sig_exported.emit(result)
             self.accept()
 
@@ -253,4 +256,5 @@ class ExportDialog(QDialog):
         if request.is_citation:
             self._settings.set(keys.CITATION_STYLE, request.style)
         self._settings.set(keys.EXPORT_NOTES, request.options.notes)
+        self._settings.set(keys.EXPORT_ABSTRACTS, request.options.abstracts)
         self._settings.set(keys.EXPORT_FOLDER, str(path.parent))

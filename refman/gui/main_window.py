@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self.view.addAction(self.restore_action)
         self.view.addAction(self.tag_action)
         self.view.addAction(self.exports.copy_citation_action)
+        self.view.addAction(self.exports.copy_bibtex_action)
         self.view.addAction(self.exports.export_action)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 

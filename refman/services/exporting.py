@@ -69,6 +69,16 @@ def export_kinds() -> dict[str, str]:
     return kinds
 
 
+def kind_for_extension(extension: str) -> str | None:
+    """The export kind a file extension suggests (".bib": BibTeX, ".ris", ".json",
+    ".txt", ".html", ".md"), or None."""
+    extension = extension.lower()
+    for kind in export_kinds():
+        if ExportRequest(kind).extension == extension:
+            return kind
+    return {".htm": "html", ".markdown": "markdown"}.get(extension)
+
+
 def render_chunks(refs: Iterable[Reference], request: ExportRequest) -> Iterator[str]:
     """The text of ``request`` for ``refs``, in chunks (a file format streams)."""
     if request.is_citation:

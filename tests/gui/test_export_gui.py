@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pybtex.database import parse_string
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -151,3 +152,29 @@ def test_regenerating_keys_from_the_window_updates_the_detail_pane(
     window.exports.regenerate_keys([ref_id], "{nope}")
     qtbot.waitUntil(lambda: "unknown field {nope}" in window.statusBar().currentMessage())
     assert seeded.get(ref_id).citekey == key
+
+
+def test_keep_files_updated_dialog_adds_by_enter_and_follows_the_extension(
+    qtbot: QtBot, open_window: Opener, seeded: Library, tmp_path: Path
+) -> None:
+    window = open_window(seeded)
+    window.show_auto_exports()
+    dialog = window.auto_export_dialog
+    assert dialog.kind_box.currentData() == "bibtex"
+    assert not dialog.remove_button.isEnabled()  # nothing selected yet
+    target = tmp_path / "reading.md"
+    qtbot.keyClicks(dialog.path_edit, str(target))
+    assert dialog.kind_box.currentData() == "markdown"  # from the extension
+    assert dialog.style_box.isEnabled()
+    dialog.style_box.setCurrentIndex(dialog.style_box.findData("ieee"))
+    with qtbot.waitSignal(dialog.sig_exports_changed, timeout=10_000):
+        qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    (export,) = seeded.auto_exports()
+    assert (export.kind, export.style) == ("markdown", "ieee")
+    assert target.read_text(encoding="utf-8").startswith("\\[1\\] ")  # Markdown-escaped
+    assert dialog.table.topLevelItemCount() == 1
+    dialog.table.setCurrentItem(dialog.table.topLevelItem(0))
+    assert dialog.remove_button.isEnabled()
+    dialog.remove_button.click()
+    assert seeded.auto_exports() == []
+    dialog.reject()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from refman.domain.query import ReferenceQuery
 from refman.formats.base import WriteOptions
+from refman.services.citing import STYLES
 from refman.services.exporting import DEFAULT_STYLE, ExportRequest, export_kinds, render_chunks
 from refman.services.library import Library
 
@@ -27,8 +28,8 @@ def parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument(
         "--style",
         default=DEFAULT_STYLE,
-        help=f"CSL style for text, html and markdown (default {DEFAULT_STYLE}; "
-        "apa, ieee, chicago-author-date, harvard, vancouver, nature)",
+        help=f"CSL style for text, html and markdown (default {DEFAULT_STYLE}): "
+        + ", ".join(STYLES),
     )
     p.add_argument("--tag", action="append", default=[], metavar="T", help="references tagged T")
     p.add_argument("--ref", action="append", default=[], metavar="REF", help="this reference")
