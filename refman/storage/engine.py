@@ -45,6 +45,10 @@ def library_name(url: str) -> str:
     return f"{parsed.database}@{parsed.host or 'localhost'}"
 
 
+MMAP_BYTES = 256 * 1024 * 1024
+"""How much of an SQLite library is read through a memory map (``mmap_size``)."""
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -55,6 +59,9 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # spilling and re-reading B-tree pages (the default cache is 2 MiB).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
+    # Reads through a memory map: a search's first page, reading posting lists no query
+    # read before, costs a third less than through read() calls and the page cache.
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
 
 
@@ -79,7 +86,12 @@ def create_library_engine(url: str) -> Engine:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise LibraryOpenError(f"cannot create {path.parent}: {exc.strerror}") from exc
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        # LIFO: the connection used last (whose SQLite page cache holds what the last
+        # query read) serves the next query, instead of a rotation through the pool in
+        # which every quick-search keystroke met a cold cache.
+        engine = create_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_use_lifo=True
+        )
         event.listen(engine, "connect", _on_sqlite_connect)
         # pysqlite's own transaction handling is replaced by explicit BEGIN IMMEDIATE.
         event.listen(

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -151,8 +152,14 @@ loading 10,000 references for an export. Values come as the database stores them
 def _stored_datetime(value: str | dt.datetime | None) -> dt.datetime | None:
     """A timestamp as the driver returns it (ISO text on SQLite), timezone-aware."""
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+        return _parsed_datetime(value)
     return _aware(value)
+
+
+@lru_cache(maxsize=1024)
+def _parsed_datetime(text: str) -> dt.datetime:
+    """An SQLite timestamp parsed (cached: an import stamps all its references alike)."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
 
 
 def _stored_date(value: str | dt.date | None) -> dt.date | None:
