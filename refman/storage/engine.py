@@ -45,10 +45,6 @@ def library_name(url: str) -> str:
     return f"{parsed.database}@{parsed.host or 'localhost'}"
 
 
-MMAP_BYTES = 256 * 1024 * 1024
-"""How much of an SQLite library is read through a memory map (``mmap_size``)."""
-
-
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -59,9 +55,6 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # spilling and re-reading B-tree pages (the default cache is 2 MiB).
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
-    # Reads through a memory map: a search's first page, reading posting lists no query
-    # read before, costs a third less than through read() calls and the page cache.
-    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
 
 
