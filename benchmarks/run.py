@@ -52,9 +52,10 @@ def import_benchmarks(records: int, work: Path) -> list[tuple[str, dict[str, Any
 
 
 def table_benchmark(module: str, records: int, library: Path) -> None:
-    """A benchmark over a library of ``records`` references (``benchmarks.bench_gui``,
-    ``benchmarks.bench_export``; the first to run builds it): its Markdown table goes
-    straight to stdout, its JSON figures (the last line) are dropped."""
+    """A benchmark over a library of ``records`` references (``benchmarks.bench_gui`` and
+    ``benchmarks.bench_export`` share one, the first to run builds it;
+    ``benchmarks.bench_duplicates`` builds its own): its Markdown table goes straight to
+    stdout, its JSON figures (the last line) are dropped."""
     out = subprocess.run(
         [sys.executable, "-m", module, "--records", str(records), "--library", str(library)],
         capture_output=True, text=True, check=False,
@@ -64,7 +65,7 @@ def table_benchmark(module: str, records: int, library: Path) -> None:
     print("\n".join(out.stdout.strip().splitlines()[:-1]))
 
 
-BENCHMARKS = ("import", "gui", "export")
+BENCHMARKS = ("import", "gui", "export", "search", "duplicates")
 
 
 def main() -> None:
@@ -82,6 +83,11 @@ def main() -> None:
             table_benchmark("benchmarks.bench_gui", args.records, library)
         if "export" in chosen:
             table_benchmark("benchmarks.bench_export", args.records, library)
+        if "search" in chosen:  # (rebuilds the shared library's search index in place)
+            table_benchmark("benchmarks.bench_search", args.records, library)
+        if "duplicates" in chosen:  # its own library, with planted duplicates
+            duplicates = Path(tmp) / "duplicates.sqlite"
+            table_benchmark("benchmarks.bench_duplicates", args.records, duplicates)
         if "import" in chosen:
             import_table(import_benchmarks(args.records, Path(tmp)))
 

@@ -12,11 +12,15 @@ from refman import __version__
 from refman.app import open_library
 from refman.cli.commands import (
     auto_export_cmd,
+    collection_cmd,
+    duplicates_cmd,
     export_cmd,
     import_cmd,
     keys_cmd,
     list_cmd,
+    merge_cmd,
     note_cmd,
+    search_cmd,
     show_cmd,
     tag_cmd,
 )
@@ -26,12 +30,16 @@ from refman.services.library import Library
 COMMANDS: tuple[ModuleType, ...] = (
     import_cmd,
     list_cmd,
+    search_cmd,
     show_cmd,
     tag_cmd,
     note_cmd,
     export_cmd,
     keys_cmd,
     auto_export_cmd,
+    collection_cmd,
+    duplicates_cmd,
+    merge_cmd,
 )
 
 

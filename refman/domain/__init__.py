@@ -3,6 +3,7 @@
 from refman.domain.model import (
     Attachment,
     AutoExport,
+    Collection,
     Note,
     Person,
     Provenance,
@@ -10,4 +11,13 @@ from refman.domain.model import (
     Tag,
 )
 
-__all__ = ["Attachment", "AutoExport", "Note", "Person", "Provenance", "Reference", "Tag"]
+__all__ = [
+    "Attachment",
+    "AutoExport",
+    "Collection",
+    "Note",
+    "Person",
+    "Provenance",
+    "Reference",
+    "Tag",
+]

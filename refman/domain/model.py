@@ -166,3 +166,21 @@ def extra_to_json(extra: dict[str, str]) -> str:
 def extra_from_json(text: str | None) -> dict[str, str]:
     """The inverse of ``extra_to_json``."""
     return dict(json.loads(text)) if text else {}
+
+
+@dataclass(slots=True)
+class Collection:
+    """A folder of references (``query`` None; folders nest through ``parent_id``) or a
+    saved search (``query`` the quick-search text it runs). ``count`` is how many live
+    references a folder holds (None for a saved search: it is counted by running it)."""
+
+    name: str
+    id: int | None = None
+    parent_id: int | None = None
+    query: str | None = None
+    count: int | None = None
+
+    @property
+    def is_saved_search(self) -> bool:
+        """Whether this is a saved search rather than a folder."""
+        return self.query is not None

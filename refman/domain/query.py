@@ -8,23 +8,29 @@ from enum import StrEnum
 
 
 class SortKey(StrEnum):
-    """Columns the reference list can be sorted by (in SQL)."""
+    """Orders the reference list can be sorted in (in SQL). ``RELEVANCE`` ranks by the
+    search text, best first (``refman search``); without search text it is ``ADDED``."""
 
     TITLE = "title"
     AUTHORS = "authors"
     YEAR = "year"
     VENUE = "venue"
     ADDED = "added"
+    RELEVANCE = "relevance"
 
 
 @dataclass(frozen=True, slots=True)
 class ReferenceQuery:
     """Which references to list and in which order.
 
-    ``text`` is the quick search: every word must match (as a prefix) in the title,
-    authors, abstract, venue, tags or notes, ignoring case and accents. ``tags`` must all
+    ``text`` is the quick search in the language of ``refman.domain.search_query``
+    (words prefix-matched in the title, authors, abstract, venue, tags or notes, ignoring
+    case and accents; phrases, ``-word``, ``OR``, ``author:``, ``year:`` ... filters;
+    a malformed one raises ``QuerySyntaxError`` when queried). ``tags`` must all
     be carried (or any of them with ``any_tag``); ``untagged`` keeps references with no
-    tag; ``trashed`` lists the trash instead of the library."""
+    tag; ``trashed`` lists the trash instead of the library. ``collection`` keeps the
+    references of one folder; ``scope_text`` is a saved search's text, which applies with
+    ``text`` (both must match)."""
 
     text: str = ""
     tags: tuple[str, ...] = ()
@@ -32,6 +38,8 @@ class ReferenceQuery:
     untagged: bool = False
     trashed: bool = False
     ids: tuple[int, ...] | None = None
+    collection: int | None = None
+    scope_text: str = ""
     sort: SortKey = SortKey.ADDED
     descending: bool = False
 

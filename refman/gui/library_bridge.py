@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from refman.domain import Tag
+from refman.domain import Collection, Tag
 from refman.domain.query import ListRow
 from refman.services.library import Changed, Library
 
@@ -120,6 +120,7 @@ class LibraryBridge(QObject):
         self.library = library
         self.row_cache = RowCache(library)
         self._tags: tuple[Tag, ...] | None = None
+        self._collections: tuple[Collection, ...] | None = None
         self._count: int | None = None
         self._count_trashed: int | None = None
 
@@ -129,6 +130,12 @@ class LibraryBridge(QObject):
         if self._tags is None:
             self._tags = tuple(self.library.tags())
         return self._tags
+
+    def collections(self) -> tuple[Collection, ...]:
+        """Every folder and saved search (fetched once per change of them)."""
+        if self._collections is None:
+            self._collections = tuple(self.library.collections())
+        return self._collections
 
     def count(self) -> int:
         """References outside the trash (fetched once per change that can alter it)."""
@@ -148,7 +155,7 @@ class LibraryBridge(QObject):
 
     def forget_cached(self) -> None:
         """Drop every cached read (the next ones go to the library)."""
-        self._tags = self._count = self._count_trashed = None
+        self._tags = self._collections = self._count = self._count_trashed = None
         self.row_cache.clear()
 
     # --- changes ----------------------------------------------------------------------
@@ -164,12 +171,14 @@ class LibraryBridge(QObject):
             self.row_cache.forget(changed.reference_ids)
             if changed.tags:
                 self._tags = None
+            if changed.collections or changed.reference_ids:  # folder counts may move
+                self._collections = None
         if changed.everything:
             self.sig_everything_changed.emit()
         elif changed.reference_ids:
             what = None if touched is None else frozenset(touched)
             self.sig_references_changed.emit(ReferenceChange(changed.reference_ids, what))
-        if changed.tags or changed.everything:
+        if changed.tags or changed.collections or changed.everything:
             self.sig_tags_changed.emit()
         return changed
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -37,6 +38,7 @@ from refman.domain.query import ReferenceQuery
 from refman.gui import settings as keys
 from refman.gui.auto_export_dialog import AutoExportDialog
 from refman.gui.detail_pane import DetailPane
+from refman.gui.duplicates_dialog import DuplicatesDialog
 from refman.gui.export_controller import ExportController
 from refman.gui.import_worker import ImportWorker
 from refman.gui.library_bridge import LibraryBridge, ReferenceChange
@@ -183,6 +185,18 @@ class MainWindow(QMainWindow):
             "Put the selected references back into the library",
         )  # fmt: skip
         self.find_action = self._action("&Find", self.focus_search, QKeySequence.StandardKey.Find)
+        self.duplicates_action = self._action(
+            "Find &Duplicates…", self.show_duplicates, None, None,
+            "Find references that look like one paper and merge them",
+        )  # fmt: skip
+        self.save_search_action = self._action(
+            "&Save Search…", self.ask_save_search, "Ctrl+Shift+S", None,
+            "Keep the quick search as a saved search in the side pane",
+        )  # fmt: skip
+        self.uncollect_action = self._action(
+            "Remove from &Collection", self.remove_selection_from_collection, None, None,
+            "Take the selected references out of this folder (they stay in the library)",
+        )  # fmt: skip
         self.tag_action = self._action(
             "Add &Tags…", self.focus_tag_field, "Ctrl+T", None,
             "Type tags to add to the selected references",
@@ -195,6 +209,7 @@ class MainWindow(QMainWindow):
         self.about_qt_action = self._action("About &Qt", QApplication.aboutQt)
         self.view.addAction(self.trash_action)
         self.view.addAction(self.restore_action)
+        self.view.addAction(self.uncollect_action)
         self.view.addAction(self.tag_action)
         self.view.addAction(self.exports.copy_citation_action)
         self.view.addAction(self.exports.copy_bibtex_action)
@@ -226,6 +241,9 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.restore_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.save_search_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.duplicates_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
         help_menu.addAction(self.about_qt_action)
@@ -247,6 +265,7 @@ class MainWindow(QMainWindow):
         self.search.setMinimumWidth(280)
         self.search.setMaximumWidth(460)
         toolbar.addWidget(self.search)
+        toolbar.addWidget(self.search.error_label)  # a malformed query's message
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
@@ -302,8 +321,8 @@ class MainWindow(QMainWindow):
         self.search.blockSignals(True)
         self.search.setText(search)
         self.search.blockSignals(False)
-        self.search.flush_silently()
-        self._search_text = " ".join(search.split())
+        well_formed = self.search.flush_silently()  # (else shows why; lists everything)
+        self._search_text = " ".join(search.split()) if well_formed else ""
         self.view.apply_sort_indicator()
         self._apply_filters(force=True)
 
@@ -376,6 +395,10 @@ class MainWindow(QMainWindow):
         self.restore_action.setEnabled(selected and in_trash)
         self.restore_action.setVisible(in_trash)
         self.tag_action.setEnabled(selected)
+        in_folder = self.model.query.collection is not None
+        self.uncollect_action.setVisible(in_folder)
+        self.uncollect_action.setEnabled(selected and in_folder)
+        self.save_search_action.setEnabled(bool(self.search.text().strip()))
         for action in (
             self.exports.export_action,
             self.exports.copy_citation_action,
@@ -588,6 +611,46 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Select the references to tag first.", 5000)
             return
         self.detail.focus_tag_field()
+
+    def show_duplicates(self) -> None:
+        """Open Find Duplicates (merges are undoable from the window's Edit menu)."""
+        dialog = DuplicatesDialog(self.bridge, self.runner, self._push, self)
+        dialog.sig_reported.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.duplicates_dialog = dialog
+        dialog.open()
+
+    def ask_save_search(self) -> None:
+        """Keep the quick search as a saved search (asks for its name)."""
+        text = self.search.text().strip()
+        if not text:
+            return
+        name, ok = QInputDialog.getText(self, "Save Search", f"Name for “{text}”:", text=text)
+        if ok and name.strip():
+            self.save_search(name, text)
+
+    def save_search(self, name: str, text: str) -> None:
+        """Create a saved search running ``text`` and show it (the quick search clears)."""
+        try:
+            saved = self.library.create_collection(name, query=text)
+        except USER_ERRORS as exc:
+            self.show_error(str(exc))
+            return
+        self.bridge.apply(Changed(collections=True))
+        self.search.clear()  # (clearing searches at once)
+        self.tag_pane.select_collection(saved.id or 0)
+
+    def remove_selection_from_collection(self) -> None:
+        """Take the selected references out of the folder the list shows."""
+        folder = self.model.query.collection
+        ids = self.view.selected_ids()
+        if folder is None or not ids:
+            return
+        try:
+            changed = self.library.remove_from_collection(folder, ids)
+        except USER_ERRORS as exc:
+            self.show_error(str(exc))
+            return
+        self.bridge.apply(changed)
 
     def show_auto_exports(self) -> None:
         """Open Keep Files Updated (auto-export)."""

@@ -1,4 +1,5 @@
-"""The tag pane's model: All references, Untagged, Trash, then every tag."""
+"""The tag pane's model: All references, Untagged, Trash, the collections (folders, nested,
+and saved searches), then every tag."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from refman.domain import Tag
+from refman.domain import Collection, Tag
 from refman.gui.reference_table_model import REFERENCE_IDS_MIME, decode_ids
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -42,7 +43,15 @@ class EntryKind(Enum):
     ALL = "all"
     UNTAGGED = "untagged"
     TRASH = "trash"
+    COLLECTION = "collection"
+    SEARCH = "search"
     TAG = "tag"
+
+
+EXCLUSIVE_KINDS = frozenset(
+    {EntryKind.ALL, EntryKind.UNTAGGED, EntryKind.TRASH, EntryKind.COLLECTION, EntryKind.SEARCH}
+)
+"""Entries that stand alone when selected (only tags combine)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +63,9 @@ class TagEntry:
     count: int | None = None
     colour: str | None = None
     shortcut: int | None = None
+    collection_id: int | None = None
+    depth: int = 0
+    query: str | None = None
 
 
 _SPECIAL_LABELS = {
@@ -65,6 +77,8 @@ _SPECIAL_ICONS = {
     EntryKind.ALL: QStyle.StandardPixmap.SP_DirHomeIcon,
     EntryKind.UNTAGGED: QStyle.StandardPixmap.SP_FileIcon,
     EntryKind.TRASH: QStyle.StandardPixmap.SP_TrashIcon,
+    EntryKind.COLLECTION: QStyle.StandardPixmap.SP_DirIcon,
+    EntryKind.SEARCH: QStyle.StandardPixmap.SP_FileDialogContentsView,
 }
 
 
@@ -79,9 +93,11 @@ class TagListModel(QAbstractListModel):
 
     Signals:
         sig_references_dropped(str, list[int]): reference rows were dropped on a tag.
+        sig_references_collected(int, list[int]): ... on a folder (its collection id).
     """
 
     sig_references_dropped = Signal(str, list)
+    sig_references_collected = Signal(int, list)
 
     SPECIAL_ROWS = 3
 
@@ -92,13 +108,21 @@ class TagListModel(QAbstractListModel):
         ]
         self._icons: dict[EntryKind, QIcon] = {}
 
-    def set_tags(self, tags: Sequence[Tag], *, total: int, trashed: int) -> None:
+    def set_tags(
+        self,
+        tags: Sequence[Tag],
+        *,
+        total: int,
+        trashed: int,
+        collections: Sequence[Collection] = (),
+    ) -> None:
         """Replace the entries; a reset only when the names changed."""
         keys = coloured_shortcuts(tags)
         entries = [
             TagEntry(EntryKind.ALL, _SPECIAL_LABELS[EntryKind.ALL], total),
             TagEntry(EntryKind.UNTAGGED, _SPECIAL_LABELS[EntryKind.UNTAGGED]),
             TagEntry(EntryKind.TRASH, _SPECIAL_LABELS[EntryKind.TRASH], trashed),
+            *_collection_entries(collections),
             *(TagEntry(EntryKind.TAG, t.name, t.count, t.colour, keys.get(t.name)) for t in tags),
         ]
         if [(e.kind, e.name) for e in entries] == [(e.kind, e.name) for e in self._entries]:
@@ -114,17 +138,28 @@ class TagListModel(QAbstractListModel):
         return self._entries[row]
 
     def tags(self) -> list[TagEntry]:
-        """The tag entries (without the three special ones)."""
+        """The tag entries (without the special ones and the collections)."""
         return [e for e in self._entries if e.kind == EntryKind.TAG]
 
     def row_of(self, kind: EntryKind, name: str = "") -> int | None:
-        """The row of a special entry, or of tag ``name`` (ignoring case)."""
+        """The row of a special entry, of tag ``name`` (ignoring case), or of a collection
+        (``name`` its id as text)."""
         for row, entry in enumerate(self._entries):
-            if entry.kind == kind and (
-                kind != EntryKind.TAG or entry.name.casefold() == name.casefold()
+            if entry.kind != kind:
+                continue
+            if kind == EntryKind.TAG and entry.name.casefold() != name.casefold():
+                continue
+            if (
+                kind in (EntryKind.COLLECTION, EntryKind.SEARCH)
+                and str(entry.collection_id) != name
             ):
-                return row
+                continue
+            return row
         return None
+
+    def is_exclusive(self, row: int) -> bool:
+        """Whether the entry at ``row`` stands alone when selected."""
+        return self._entries[row].kind in EXCLUSIVE_KINDS
 
     # --- Qt model interface ------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -136,7 +171,9 @@ class TagListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
             return None
         entry = self._entries[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, NAME_ROLE):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return "    " * entry.depth + entry.name
+        if role in (Qt.ItemDataRole.EditRole, NAME_ROLE):
             return entry.name
         if role == Qt.ItemDataRole.DecorationRole:
             if entry.kind == EntryKind.TAG:
@@ -163,7 +200,7 @@ class TagListModel(QAbstractListModel):
             | Qt.ItemFlag.ItemIsSelectable
             | Qt.ItemFlag.ItemNeverHasChildren
         )
-        if self._entries[index.row()].kind == EntryKind.TAG:
+        if self._entries[index.row()].kind in (EntryKind.TAG, EntryKind.COLLECTION):
             flags |= Qt.ItemFlag.ItemIsDropEnabled
         return flags
 
@@ -183,11 +220,11 @@ class TagListModel(QAbstractListModel):
         column: int,
         parent: _Index,
     ) -> bool:
-        """Only reference ids, only onto a tag."""
+        """Only reference ids, only onto a tag or a folder."""
         del action, row, column
         return (
             parent.isValid()
-            and self._entries[parent.row()].kind == EntryKind.TAG
+            and self._entries[parent.row()].kind in (EntryKind.TAG, EntryKind.COLLECTION)
             and bool(decode_ids(data))
         )
 
@@ -199,10 +236,15 @@ class TagListModel(QAbstractListModel):
         column: int,
         parent: _Index,
     ) -> bool:
-        """Announce that references were dropped onto a tag; the window tags them."""
+        """Announce that references were dropped onto a tag (the window tags them) or a
+        folder (the window puts them in)."""
         if not self.canDropMimeData(data, action, row, column, parent):
             return False
-        self.sig_references_dropped.emit(self._entries[parent.row()].name, decode_ids(data))
+        entry = self._entries[parent.row()]
+        if entry.kind == EntryKind.COLLECTION:
+            self.sig_references_collected.emit(entry.collection_id, decode_ids(data))
+        else:
+            self.sig_references_dropped.emit(entry.name, decode_ids(data))
         return True
 
     def _icon(self, kind: EntryKind) -> QIcon:
@@ -211,8 +253,32 @@ class TagListModel(QAbstractListModel):
         return self._icons[kind]
 
 
+def _collection_entries(collections: Sequence[Collection]) -> list[TagEntry]:
+    """Folders and saved searches depth-first, each level by name."""
+    children: dict[int | None, list[Collection]] = {}
+    for c in collections:
+        children.setdefault(c.parent_id, []).append(c)
+    entries: list[TagEntry] = []
+
+    def visit(parent: int | None, depth: int) -> None:
+        for c in sorted(children.get(parent, []), key=lambda c: c.name.casefold()):
+            kind = EntryKind.SEARCH if c.query is not None else EntryKind.COLLECTION
+            entries.append(
+                TagEntry(kind, c.name, c.count, collection_id=c.id, depth=depth, query=c.query)
+            )
+            if depth < 16:  # nesting is a tree; the bound guards against a cycle
+                visit(c.id, depth + 1)
+
+    visit(None, 0)
+    return entries
+
+
 def _tooltip(entry: TagEntry) -> str:
     match entry.kind:
+        case EntryKind.COLLECTION:
+            return f"Folder “{entry.name}”: {entry.count} references; drop references here"
+        case EntryKind.SEARCH:
+            return f"Saved search: {entry.query}"
         case EntryKind.ALL:
             return f"Every reference outside the Trash ({entry.count})"
         case EntryKind.UNTAGGED:

@@ -57,9 +57,15 @@ class TagFilter:
     any_tag: bool = False
     untagged: bool = False
     trashed: bool = False
+    collection: int | None = None
+    scope_text: str = ""
+    label: str = ""
+    """The collection's name, for ``describe``."""
 
     def describe(self) -> str:
         """A few words for the status bar."""
+        if self.label:
+            return self.label
         if self.trashed:
             return "Trash"
         if self.untagged:
@@ -77,6 +83,8 @@ def query_with(query: ReferenceQuery, tag_filter: TagFilter) -> ReferenceQuery:
         any_tag=tag_filter.any_tag,
         untagged=tag_filter.untagged,
         trashed=tag_filter.trashed,
+        collection=tag_filter.collection,
+        scope_text=tag_filter.scope_text,
         sort=query.sort,
         descending=query.descending,
     )
@@ -112,6 +120,13 @@ def swatch(colour: str | None, shortcut: int | None) -> QPixmap:
             painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, str(shortcut))
     painter.end()
     return pixmap
+
+
+def _key(entry: TagEntry) -> str:
+    """What finds an entry again after a reload (``TagListModel.row_of``'s ``name``)."""
+    if entry.kind in (EntryKind.COLLECTION, EntryKind.SEARCH):
+        return str(entry.collection_id)
+    return entry.name
 
 
 class _EntryDelegate(QStyledItemDelegate):
@@ -227,6 +242,7 @@ class TagPane(QWidget):
         layout.addWidget(self.view)
         layout.addWidget(self.any_toggle)
         self.model.sig_references_dropped.connect(self.sig_references_dropped)
+        self.model.sig_references_collected.connect(self.collect_references)
         self.model.modelAboutToBeReset.connect(self._remember_selection)
         self.model.modelReset.connect(self._restore_selection)
         selection = self.view.selectionModel()
@@ -242,7 +258,12 @@ class TagPane(QWidget):
     def reload(self) -> None:
         """Show the library's tags and counts (read once per change, see the bridge)."""
         bridge = self._bridge
-        self.model.set_tags(bridge.tags(), total=bridge.count(), trashed=bridge.count_trashed())
+        self.model.set_tags(
+            bridge.tags(),
+            total=bridge.count(),
+            trashed=bridge.count_trashed(),
+            collections=bridge.collections(),
+        )
 
     # --- the filter -------------------------------------------------------------------
     def tag_filter(self) -> TagFilter:
@@ -255,6 +276,12 @@ class TagPane(QWidget):
             return TagFilter(trashed=True)
         if EntryKind.UNTAGGED in kinds:
             return TagFilter(untagged=True)
+        if EntryKind.COLLECTION in kinds:
+            folder = next(e for e in entries if e.kind == EntryKind.COLLECTION)
+            return TagFilter(collection=folder.collection_id, label=folder.name)
+        if EntryKind.SEARCH in kinds:
+            search = next(e for e in entries if e.kind == EntryKind.SEARCH)
+            return TagFilter(scope_text=search.query or "", label=search.name)
         names = tuple(e.name for e in entries)
         return TagFilter(tags=names, any_tag=self.any_toggle.isChecked() and len(names) > 1)
 
@@ -293,11 +320,12 @@ class TagPane(QWidget):
         # drops a selected special entry.
         new_rows = {i.row() for i in selected.indexes()}
         all_rows = {i.row() for i in self.view.selectionModel().selectedIndexes()}
-        special_new = [r for r in new_rows if r < TagListModel.SPECIAL_ROWS]
+        exclusive = self.model.is_exclusive
+        special_new = [r for r in new_rows if exclusive(r)]
         if special_new and len(all_rows) > 1:
             keep = [special_new[0]]
-        elif new_rows and any(r < TagListModel.SPECIAL_ROWS for r in all_rows - new_rows):
-            keep = sorted(r for r in all_rows if r >= TagListModel.SPECIAL_ROWS)
+        elif new_rows and any(exclusive(r) for r in all_rows - new_rows):
+            keep = sorted(r for r in all_rows if not exclusive(r))
         elif not all_rows:
             keep = [0]
         else:
@@ -317,7 +345,7 @@ class TagPane(QWidget):
             self.sig_filter_changed.emit(current)
 
     def _remember_selection(self) -> None:
-        self._remembered = [(e.kind, e.name) for e in self._selected_entries()]
+        self._remembered = [(e.kind, _key(e)) for e in self._selected_entries()]
 
     def _restore_selection(self) -> None:
         rows = [self.model.row_of(kind, name) for kind, name in self._remembered]
@@ -374,6 +402,15 @@ class TagPane(QWidget):
                 menu.addAction("Remove Colour", lambda: self.set_tag_colour(entry.name, None))
             menu.addSeparator()
             menu.addAction("Delete Tag…", lambda: self.ask_delete(entry.name))
+        elif entry.kind in (EntryKind.COLLECTION, EntryKind.SEARCH):
+            cid = entry.collection_id or 0
+            if entry.kind == EntryKind.COLLECTION:
+                menu.addAction("New Sub-collection…", lambda: self.ask_new_collection(cid))
+            menu.addAction("Rename…", lambda: self.ask_rename_collection(cid, entry.name))
+            menu.addSeparator()
+            menu.addAction("Delete…", lambda: self.ask_delete_collection(cid, entry.name))
+        elif entry.kind == EntryKind.ALL:
+            menu.addAction("New Collection…", lambda: self.ask_new_collection(None))
         elif entry.kind == EntryKind.TRASH:
             restore = menu.addAction("Restore All", self.sig_restore_all_requested.emit)
             empty = menu.addAction("Empty Trash…", self.ask_empty_trash)
@@ -382,6 +419,50 @@ class TagPane(QWidget):
         else:
             return
         menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def collect_references(self, collection_id: int, ids: list[int]) -> None:
+        """References dropped onto a folder go into it."""
+        self._run(lambda: self._bridge.library.add_to_collection(collection_id, ids))
+
+    def ask_new_collection(self, parent: int | None) -> None:
+        """Ask for a name and create a folder (inside ``parent``)."""
+        name, ok = QInputDialog.getText(self, "New Collection", "Name of the new collection:")
+        if ok and name.strip():
+            library = self._bridge.library
+            try:
+                library.create_collection(name, parent)
+            except USER_ERRORS as exc:
+                self._bridge.report_error(str(exc))
+                return
+            self._bridge.apply(Changed(collections=True))
+
+    def ask_rename_collection(self, collection_id: int, name: str) -> None:
+        """Ask for a new name for a collection."""
+        new, ok = QInputDialog.getText(self, "Rename Collection", "New name:", text=name)
+        if ok and new.strip() and new != name:
+            self._run(lambda: self._bridge.library.rename_collection(collection_id, new))
+
+    def ask_delete_collection(self, collection_id: int, name: str) -> None:
+        """Delete a collection after asking (its references stay in the library)."""
+        answer = QMessageBox.question(
+            self,
+            "Delete Collection",
+            f"Delete “{name}” and its sub-collections? Their references stay in the library.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_collection(collection_id)
+
+    def delete_collection(self, collection_id: int) -> bool:
+        """Delete a collection (no question asked)."""
+        return self._run(lambda: self._bridge.library.delete_collection(collection_id))
+
+    def select_collection(self, collection_id: int) -> None:
+        """Select a collection's entry."""
+        for kind in (EntryKind.COLLECTION, EntryKind.SEARCH):
+            row = self.model.row_of(kind, str(collection_id))
+            if row is not None:
+                self._select_rows([row])
+                return
 
     def ask_rename(self, name: str) -> None:
         """Ask for a new name; an existing name merges the two tags."""

@@ -9,12 +9,14 @@ command dropped from the stack."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
 from refman.domain import Reference
 from refman.gui.library_bridge import NOTES, TAGS, LibraryBridge
+from refman.services.duplicates import MergeRecord
 from refman.services.errors import USER_ERRORS
 from refman.services.library import Changed
 
@@ -339,3 +341,38 @@ def do_trash(bridge: LibraryBridge, ids: Sequence[int], *, restore: bool = False
     library = bridge.library
     bridge.apply(library.restore(list(ids)) if restore else library.trash(list(ids)))
     return TrashCommand(bridge, list(ids), restore=restore)
+
+
+# --- merging duplicates ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class MergePlan:
+    """One merge as the user chose it: the references, the master (None: the default)
+    and the per-field choices."""
+
+    ids: tuple[int, ...]
+    master: int | None = None
+    choices: tuple[tuple[str, int], ...] = ()
+
+
+class MergeCommand(LibraryCommand):
+    """Merging clusters of duplicates: undo restores the merged-away references and the
+    masters' fields (``Library.unmerge``); redo merges the same plans again."""
+
+    def __init__(
+        self, bridge: LibraryBridge, plans: Sequence[MergePlan], records: list[MergeRecord]
+    ) -> None:
+        noun = "duplicate" if len(plans) == 1 else "duplicates"
+        super().__init__(bridge, f"Merge {len(plans):,} {noun}")
+        self._plans = list(plans)
+        self._records = records
+
+    def _redo(self) -> Changed:
+        library = self._bridge.library
+        self._records = [
+            library.merge(plan.ids, plan.master, dict(plan.choices))[1] for plan in self._plans
+        ]
+        return Changed(tags=True, collections=True, everything=True)
+
+    def _undo(self) -> Changed:
+        self._bridge.library.unmerge(self._records)
+        return Changed(tags=True, collections=True, everything=True)

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from refman.domain import AutoExport, Reference, Tag
+from refman.domain import AutoExport, Collection, Reference, Tag
 from refman.domain.query import ListRow, ReferenceQuery
 from refman.services import auto_export
 from refman.services.auto_export import AutoExportOutcome
 from refman.services.citekeys import DEFAULT_PATTERN, KeyAllocator, check_pattern, pattern_key
+from refman.services.duplicates import (
+    Cluster,
+    MergeRecord,
+    find_duplicates,
+    merge_references,
+    unmerge_references,
+)
 from refman.services.errors import UserError
 from refman.services.exporting import ExportRequest, ExportResult, export_to_file, render
 from refman.services.importing import ImportResult, import_files
+from refman.services.searching import Searcher, SearchResult
+from refman.storage import search_index
 from refman.storage.store import Store
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -30,6 +41,7 @@ class Changed:
 
     reference_ids: frozenset[int] = field(default_factory=frozenset)
     tags: bool = False
+    collections: bool = False
     everything: bool = False
     count: int = 0
 
@@ -186,7 +198,7 @@ class Library:
             changed = {r.id: new[r.id] for r in refs if r.id is not None and new[r.id] != r.citekey}
             # Through temporary keys: a new key may be one another of these still holds.
             for ref_id in changed:
-                uow.update_fields(ref_id, {"citekey": f"\x00{ref_id}"})
+                uow.update_fields(ref_id, {"citekey": f"#regenerating-{ref_id}"})
             for ref_id, key in changed.items():
                 uow.update_fields(ref_id, {"citekey": key})
         return Changed(reference_ids=frozenset(changed), count=len(changed))
@@ -216,6 +228,93 @@ class Library:
         """Bring every auto-exported file up to date (after a change)."""
         return auto_export.run_all(self.store)
 
+    # --- collections ------------------------------------------------------------------
+    def collections(self) -> list[Collection]:
+        """Every folder and saved search, by name (``parent_id`` gives the tree)."""
+        return self.store.collections()
+
+    def collection(self, ref: str | int) -> Collection:
+        """A collection by id or by path ("Thesis/Chapter 2"; names ignore case)."""
+        collections = self.store.collections()
+        if isinstance(ref, int) or ref.isdigit():
+            found = [c for c in collections if c.id == int(ref)]
+        else:
+            parent: int | None = None
+            found = []
+            for part in (p.strip() for p in ref.split("/")):
+                found = [
+                    c
+                    for c in collections
+                    if c.parent_id == parent and c.name.casefold() == part.casefold()
+                ]
+                if not found:
+                    break
+                parent = found[0].id
+        if not found:
+            raise UserError(f"no collection {ref!r}")
+        return found[0]
+
+    def collection_query(
+        self, ref: str | int, base: ReferenceQuery | None = None
+    ) -> ReferenceQuery:
+        """``base`` (default: the whole library) narrowed to a collection: a folder's
+        references, or what a saved search finds."""
+        collection = self.collection(ref)
+        base = base or ReferenceQuery()
+        if collection.query is not None:
+            return replace(base, scope_text=collection.query)
+        return replace(base, collection=collection.id)
+
+    def create_collection(
+        self, name: str, parent: str | int | None = None, query: str | None = None
+    ) -> Collection:
+        """A new folder (in ``parent``) or, with ``query``, a saved search."""
+        name = " ".join(name.split())
+        if not name or "/" in name:
+            raise UserError("collection: a name is needed, without '/'")
+        parent_id = None if parent is None else self.collection(parent).id
+        if parent_id is not None and self.collection(parent_id).query is not None:
+            raise UserError("collection: a saved search cannot hold collections")
+        siblings = [c for c in self.store.collections() if c.parent_id == parent_id]
+        if any(c.name.casefold() == name.casefold() for c in siblings):
+            raise UserError(f"collection: {name!r} exists already there")
+        with self.store.unit_of_work() as uow:
+            new_id = uow.create_collection(name, parent_id, query)
+        return self.collection(new_id)
+
+    def rename_collection(self, ref: str | int, name: str) -> Changed:
+        """Rename a folder or saved search."""
+        name = " ".join(name.split())
+        if not name or "/" in name:
+            raise UserError("collection: a name is needed, without '/'")
+        collection = self.collection(ref)
+        with self.store.unit_of_work() as uow:
+            uow.update_collection(collection.id or 0, name=name)
+        return Changed(collections=True)
+
+    def delete_collection(self, ref: str | int) -> Changed:
+        """Delete a collection and its sub-collections; their references stay."""
+        collection = self.collection(ref)
+        with self.store.unit_of_work() as uow:
+            uow.delete_collection(collection.id or 0)
+        return Changed(collections=True)
+
+    def add_to_collection(self, ref: str | int, ref_ids: Sequence[int]) -> Changed:
+        """Put references into a folder (dragging rows onto it)."""
+        collection = self.collection(ref)
+        if collection.query is not None:
+            raise UserError(f"{collection.name!r} is a saved search: it finds its references")
+        with self.store.unit_of_work() as uow:
+            added = uow.add_to_collection(collection.id or 0, ref_ids)
+        return Changed(reference_ids=frozenset(ref_ids), collections=True, count=added)
+
+    def remove_from_collection(self, ref: str | int, ref_ids: Sequence[int]) -> Changed:
+        """Take references out of a folder (they stay in the library)."""
+        collection = self.collection(ref)
+        with self.store.unit_of_work() as uow:
+            removed = uow.remove_from_collection(collection.id or 0, ref_ids)
+        return Changed(reference_ids=frozenset(ref_ids), collections=True, count=removed)
+
     def add_note(self, ref_id: int, text: str) -> Changed:
         """Add a Markdown note; ``count`` is the new note's id."""
         if not text.strip():
@@ -223,6 +322,99 @@ class Library:
         with self.store.unit_of_work() as uow:
             note_id = uow.add_note(ref_id, text)
         return Changed(reference_ids=frozenset({ref_id}), count=note_id)
+
+    # --- duplicates -------------------------------------------------------------------
+    def duplicates(self, min_confidence: float = 0.0) -> list[Cluster]:
+        """Clusters of live references that look like one paper (see
+        ``refman.services.duplicates``), surest first, at ``min_confidence`` or above."""
+        clusters = find_duplicates(self.store.duplicate_keys(), self.store.not_duplicate_pairs())
+        return [c for c in clusters if c.confidence >= min_confidence]
+
+    def merge(
+        self,
+        ref_ids: Sequence[int],
+        master: int | None = None,
+        choices: dict[str, int] | None = None,
+        *,
+        versions: dict[int, int] | None = None,
+    ) -> tuple[Changed, MergeRecord]:
+        """Merge references into ``master`` (default: the most complete, then the oldest);
+        ``choices`` maps a field (or ``authors``) to the reference whose value wins. Tags,
+        notes, attachments and provenance are unioned; the others go to the Trash, marked
+        as merged. ``versions``: the versions the caller showed (a reference changed
+        since raises ``ConflictError``). The record undoes it (``unmerge``)."""
+        with self.store.unit_of_work() as uow:
+            record = merge_references(uow, ref_ids, master, choices, versions)
+        return _merge_changed([record]), record
+
+    def merge_clusters(
+        self, clusters: Sequence[Cluster] | float
+    ) -> tuple[Changed, list[MergeRecord]]:
+        """Merge each cluster into its default master, all in one transaction; a number
+        merges every cluster at that confidence or above."""
+        chosen = self.duplicates(clusters) if isinstance(clusters, int | float) else clusters
+        with self.store.unit_of_work() as uow:
+            records = [merge_references(uow, cluster.ids) for cluster in chosen]
+        return _merge_changed(records), records
+
+    def unmerge(self, records: MergeRecord | Sequence[MergeRecord]) -> Changed:
+        """Undo merges (a batch's records, undone last first, in one transaction)."""
+        items = [records] if isinstance(records, MergeRecord) else list(records)
+        with self.store.unit_of_work() as uow:
+            for record in reversed(items):
+                unmerge_references(uow, record)
+        return _merge_changed(items)
+
+    def mark_not_duplicates(self, ref_ids: Sequence[int]) -> Changed:
+        """Remember that these references are not duplicates of each other (the finder
+        never clusters any two of them); ``count`` is how many new pairs."""
+        ids = list(dict.fromkeys(ref_ids))
+        if len(ids) < 2:
+            raise UserError("give at least two references")
+        with self.store.unit_of_work() as uow:
+            _check_exist(uow.reference_states(ids), ids)
+            added = uow.add_not_duplicates(itertools.combinations(ids, 2))
+        return Changed(reference_ids=frozenset(ids), count=len(added))
+
+    def unmark_not_duplicates(self, ref_ids: Sequence[int]) -> Changed:
+        """Forget "not a duplicate" between these references; ``count``: pairs forgotten."""
+        ids = list(dict.fromkeys(ref_ids))
+        with self.store.unit_of_work() as uow:
+            removed = uow.remove_not_duplicates(itertools.combinations(ids, 2))
+        return Changed(reference_ids=frozenset(ids), count=removed)
+
+    def merged_into(self, ref_id: int) -> int | None:
+        """The reference a merge folded ``ref_id`` into (it is then in the Trash)."""
+        return self.store.merged_into([ref_id]).get(ref_id)
+
+    # --- search -----------------------------------------------------------------------
+    @functools.cached_property
+    def searcher(self) -> Searcher:
+        """Ranked search with typo tolerance (keeps the index's vocabulary)."""
+        return Searcher(self.store)
+
+    def search(self, query_text: str, limit: int | None = None) -> SearchResult:
+        """References matching ``query_text`` (the query language of
+        ``refman.domain.search_query``) best first, widened to near misses when the
+        query finds few; a malformed query gives ``SearchResult.error``."""
+        return self.searcher.search(query_text, limit=limit)
+
+    def rebuild_search_index(self) -> int:
+        """Rebuild the whole search index (a repair); returns how many entries."""
+        return search_index.rebuild(self.store.engine)
+
+
+def _merge_changed(records: Sequence[MergeRecord]) -> Changed:
+    """What merges (or their undo) changed: the references, tag counts, the list."""
+    ids = frozenset().union(*(r.reference_ids for r in records))
+    count = sum(len(r.merged) for r in records)
+    return Changed(reference_ids=ids, tags=True, everything=True, count=count)
+
+
+def _check_exist(states: dict[int, tuple[int, bool]], ids: Sequence[int]) -> None:
+    missing = [i for i in ids if i not in states]
+    if missing:
+        raise UserError(f"no reference {missing[0]}")
 
 
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")

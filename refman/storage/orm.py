@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -211,6 +212,36 @@ class AutoExportRow(Base):
     last_written: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class NotDuplicateRow(Base):
+    """Two references the user said are not duplicates (``reference_a < reference_b``):
+    the duplicate finder never puts them in one cluster."""
+
+    __tablename__ = "not_duplicates"
+    __table_args__ = (CheckConstraint("reference_a < reference_b", name="ordered"),)
+
+    reference_a: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
+    )
+    reference_b: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class MergedReferenceRow(Base):
+    """A reference merged into ``master_id`` and moved to the Trash by a merge (the marker
+    that tells it from a reference the user trashed)."""
+
+    __tablename__ = "merged_references"
+
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
+    )
+    master_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), index=True
+    )
+    merged: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class SearchStateRow(Base):
     """One row: whether the search-index triggers are paused by a running import."""
 
@@ -241,3 +272,31 @@ for _name, _columns in {
     "ix_references_live_venue": (ReferenceRow.venue,),
 }.items():
     Index(_name, *_columns, sqlite_where=_LIVE, postgresql_where=_LIVE)
+
+
+class CollectionRow(Base):
+    """A collection: a folder of references (``query`` None) or a saved search (``query``
+    the quick-search text it runs); folders nest through ``parent_id``."""
+
+    __tablename__ = "collections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), index=True
+    )
+    query: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CollectionItemRow(Base):
+    """Which reference is in which (folder) collection."""
+
+    __tablename__ = "collection_items"
+
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

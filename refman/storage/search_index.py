@@ -1,30 +1,55 @@
-"""Quick search: SQLite FTS5 over title, authors, abstract and venue; tags and notes in SQL.
+"""Search: the query language (``refman.domain.search_query``) compiled to SQL and ranked.
 
-Triggers keep the FTS5 table in sync on every write (migrations 0003 and 0005), except
-while an import has set ``search_state.deferred``: the importer then lists what it touched
-in ``search_dirty`` and ``catch_up`` rebuilds just those entries after the import commits.
-A crash between the two leaves the dirty list, so the next ``catch_up`` (run when a library
-opens) finishes the work. Tags and notes are short and few, so they are matched with plain
-SQL instead: tagging 1,000 references then rewrites no index entry. On PostgreSQL there is
-no FTS5 table; titles, abstracts and venues fall back to ``ILIKE``.
+The index is SQLite FTS5 over title, authors, abstract and venue. Triggers keep it in sync
+on every write (migrations 0003 and 0005), except while an import has set
+``search_state.deferred``: the importer then lists what it touched in ``search_dirty`` and
+``catch_up`` rebuilds just those entries after the import commits. A crash between the two
+leaves the dirty list, so the next ``catch_up`` (run when a library opens) finishes the
+work. Tags and notes are short and few, so they are matched with plain SQL instead:
+tagging 1,000 references then rewrites no index entry.
+
+Compiling a query: each word or phrase becomes an FTS5 expression (``"word"*``, a phrase
+``"a b"``, a field ``{title}: ...``) plus, for words not tied to a field, the tag and note
+sets it starts a word of; filters (tag, year, type, has, added, identifiers) become column
+conditions or id sets. FTS5 expressions of one AND or OR are merged into one MATCH, so two
+words cost one posting-list merge in C instead of two id sets. Every set is probed as
+``+id IN (...)`` while SQLite walks the sort order's partial index (the first page of a
+search costs a few ms of index walking); a set found empty settles its part of the query
+at once (a word found nowhere answers without walking anything).
+
+Ranking (``SortKey.RELEVANCE``): FTS5's bm25 over the positive terms with column weights
+``RANK_WEIGHTS`` (title and authors above venue above abstract), minus ``TAG_BONUS`` /
+``NOTE_BONUS`` for each word found in a tag or note. PostgreSQL has no FTS5 table: words
+match at word starts with case-insensitive regular expressions (``~*``, ``\\m``; accents
+are not folded there) and the ranking counts weighted field hits.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Float,
     Integer,
     Select,
     and_,
     bindparam,
+    case,
     delete,
     false,
+    func,
+    literal,
     literal_column,
+    not_,
     or_,
     select,
     table,
@@ -33,20 +58,47 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import InstrumentedAttribute
 
-from refman.domain.text import fold
+from refman.domain.search_query import (
+    AddedWithin,
+    AllOf,
+    AnyOf,
+    Has,
+    IdentifierIs,
+    Node,
+    Not,
+    TagIs,
+    Term,
+    TypeIs,
+    YearIn,
+    parse_query,
+)
+from refman.domain.text import fold, split_arxiv_version
 from refman.storage.engine import write_connection
 from refman.storage.orm import (
     SEARCH_TABLE,
+    AttachmentRow,
     NoteRow,
+    PersonRow,
+    ReferenceAuthorRow,
     ReferenceRow,
     ReferenceTagRow,
     SearchDirtyRow,
     SearchStateRow,
     TagRow,
+    utcnow,
 )
 
-_WORD = re.compile(r"\w+")
+FTS_COLUMNS = ("title", "authors", "abstract", "venue")
+"""The FTS5 table's columns, in its order."""
+RANK_WEIGHTS: dict[str, float] = {"title": 10.0, "authors": 10.0, "abstract": 1.0, "venue": 3.0}
+"""bm25 weight of a hit in each column."""
+TAG_BONUS = 4.0
+"""Added to a reference's score for each searched word one of its tags starts with (a
+title hit of a word found in a few percent of the library scores about 5 to 10)."""
+NOTE_BONUS = 2.0
+"""Added to a reference's score for each searched word found in one of its notes."""
 
 _REBUILD = f"""
 INSERT INTO {SEARCH_TABLE}(rowid, title, authors, abstract, venue)
@@ -104,66 +156,646 @@ def catch_up(engine: Engine) -> int:
         return int(dirty)
 
 
-def query_words(query: str) -> list[str]:
-    """The words of a quick search, folded (lower case, no accents)."""
-    return _WORD.findall(fold(query))
+_BULK_HASHSIZE = 64 * 1024 * 1024
+_DEFAULT_HASHSIZE = 1024 * 1024
+_DEFAULT_AUTOMERGE = 4
 
 
+def _configure(conn: Connection, *, hashsize: int, automerge: int) -> None:
+    """Set FTS5's ``hashsize`` (pending terms held in memory before a segment is
+    written) and ``automerge`` (segments merged as they accumulate) for the index."""
+    for name, value in (("hashsize", hashsize), ("automerge", automerge)):
+        conn.execute(
+            text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rank) VALUES (:name, :value)"),
+            {"name": name, "value": value},
+        )
+
+
+def rebuild(engine: Engine) -> int:
+    """Rebuild the whole index from the library (a repair; the benchmark's "indexing");
+    returns how many references it holds. The table is dropped and created again from its
+    own definition (deleting 100,000 entries one by one costs as much as writing them),
+    filled in one statement with 64 MiB of pending terms in memory and no merging (a
+    third less time) and merged into one segment at the end. Like an import it commits
+    without the WAL checkpoint (``Store.checkpoint`` or the next write copies the
+    pages)."""
+    if engine.dialect.name != "sqlite":
+        return 0
+    with write_connection(engine, bulk=True) as conn:  # (the next write checkpoints)
+        definition = conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": SEARCH_TABLE},
+        ).scalar_one()
+        # Debian's SQLite overwrites freed pages (secure_delete): 300 MB of zeros for the
+        # old index, whose text the library holds anyway. FAST zeroes only what costs no
+        # extra writes.
+        secure_delete = conn.exec_driver_sql("PRAGMA secure_delete").scalar()
+        conn.exec_driver_sql("PRAGMA secure_delete=FAST")
+        try:
+            conn.execute(text(f"DROP TABLE {SEARCH_TABLE}"))
+        finally:
+            conn.exec_driver_sql(f"PRAGMA secure_delete={int(secure_delete or 0)}")
+        conn.execute(text(definition))
+        _configure(conn, hashsize=_BULK_HASHSIZE, automerge=0)
+        conn.execute(delete(SearchDirtyRow))
+        conn.execute(text('INSERT INTO search_dirty (reference_id) SELECT id FROM "references"'))
+        conn.execute(text(_REBUILD))
+        conn.execute(text(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('optimize')"))
+        _configure(conn, hashsize=_DEFAULT_HASHSIZE, automerge=_DEFAULT_AUTOMERGE)
+        count = conn.execute(delete(SearchDirtyRow)).rowcount
+        return int(count)
+
+
+# --- vocabulary (typo tolerance) ------------------------------------------------------
+_VOCABULARY_TABLE = "temp.search_vocab"
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The index's words with the number of references holding each, and the folded
+    words of authors' family names (``stamp`` tells whether it is still current)."""
+
+    terms: dict[str, int]
+    families: frozenset[str]
+    stamp: object
+
+
+def vocabulary_stamp(engine: Engine) -> object:
+    """Something that changes whenever the index's words may have changed: on SQLite the
+    FTS5 structure record (rewritten, with a new cookie, by every write to the index)."""
+    with engine.connect() as conn:
+        if has_fts(conn):
+            return conn.execute(
+                text(f"SELECT block FROM {SEARCH_TABLE}_data WHERE id = 10")
+            ).scalar()
+        references = conn.execute(select(func.count(), func.max(ReferenceRow.modified))).one()
+        return (*references, conn.execute(select(func.max(PersonRow.id))).scalar())
+
+
+def vocabulary(engine: Engine) -> Vocabulary:
+    """The current vocabulary. On SQLite the FTS5 index's own (through a temporary
+    ``fts5vocab`` table on the connection; it reads the whole index: 0.25 s for 100,000
+    references); elsewhere the words of titles and venues."""
+    stamp = vocabulary_stamp(engine)
+    terms: dict[str, int] = {}
+    with engine.connect() as conn:
+        if has_fts(conn):
+            conn.execute(
+                text(
+                    f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCABULARY_TABLE} "
+                    f"USING fts5vocab(main, {SEARCH_TABLE}, row)"
+                )
+            )
+            vocab = conn.exec_driver_sql(f"SELECT term, doc FROM {_VOCABULARY_TABLE}")
+            terms.update((term, docs) for term, docs in vocab)
+        else:
+            for title, venue in conn.execute(select(ReferenceRow.title, ReferenceRow.venue)):
+                for word in _WORD.findall(fold(f"{title} {venue}")):
+                    terms[word] = terms.get(word, 0) + 1
+        families = frozenset(
+            word
+            for (family,) in conn.execute(
+                select(PersonRow.family).where(
+                    PersonRow.id.in_(select(ReferenceAuthorRow.person_id))
+                )
+            )
+            for word in _WORD.findall(fold(family))
+        )
+    return Vocabulary(terms=terms, families=families, stamp=stamp)
+
+
+# --- compiling queries ----------------------------------------------------------------
+_WORD = re.compile(r"\w+")
 _UNINDEXED_ID = literal_column('+"references".id', Integer)
 
 
-def _fts_ids(word: str) -> Select[int]:
-    """References whose title, authors, abstract or venue hold a word starting with it."""
+class _Const(enum.Enum):
+    EVERYTHING = "everything"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class _Fts:
+    """References an FTS5 expression matches (or, ``negated``, does not). ``strong`` is
+    the same expression with its terms restricted to the title, authors and venue (None:
+    it cannot match there), which ranking's first tier uses."""
+
+    expr: str
+    strong: str | None
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Sql:
+    condition: ColumnElement[bool]
+
+
+_Part = _Fts | _Sql | _Const
+
+
+def fts_expression(term: Term) -> str:
+    """The FTS5 query of one term: ``"word"*``, ``"a phrase"``, ``{title}: ...``."""
+    words = " ".join(term.words).replace('"', "")
+    phrase = f'"{words}"' if term.phrase else f'"{words}"*'
+    return f"{{{term.field}}}: {phrase}" if term.field else phrase
+
+
+def _fts_ids(expr: str) -> Select[int]:
+    """References whose index entry matches the FTS5 expression ``expr``."""
     return (
         select(literal_column("rowid", Integer))
         .select_from(table(SEARCH_TABLE))
         .where(
             text(f"{SEARCH_TABLE} MATCH :match").bindparams(
-                bindparam("match", f'"{word}"*', unique=True)  # one per word
+                bindparam("match", expr, unique=True)  # one per expression
             )
         )
     )
 
 
-def _tag_and_note_ids(word: str) -> list[Select[int]]:
-    """References whose tags or notes hold a word starting with ``word``."""
-    starts = [f"{word}%", f"% {word}%", f"%-{word}%"]
-    # The few matching tags first, then their references through the tag_id index
-    # (a join would scan every tagging).
-    tag_ids = select(TagRow.id).where(or_(*(TagRow.name_key.like(p) for p in starts)))
-    tagged = select(ReferenceTagRow.reference_id).where(ReferenceTagRow.tag_id.in_(tag_ids))
-    noted = select(NoteRow.reference_id).where(
-        or_(*(NoteRow.text.ilike(p) for p in [*starts, f"%\n{word}%"]))
+def _starts(term: Term) -> list[str]:
+    """LIKE patterns for text in which ``term`` starts a word."""
+    value = term.text
+    return [f"{value}%", f"% {value}%", f"%-{value}%"]
+
+
+def _tag_ids(term: Term) -> Select[int]:
+    """References with a tag in which the term starts a word."""
+    tags = select(TagRow.id).where(or_(*(TagRow.name_key.like(p) for p in _starts(term))))
+    return select(ReferenceTagRow.reference_id).where(ReferenceTagRow.tag_id.in_(tags))
+
+
+def _note_ids(term: Term) -> Select[int]:
+    """References with a note in which the term starts a word."""
+    patterns = [*_starts(term), f"%\n{term.text}%"]
+    return select(NoteRow.reference_id).where(or_(*(NoteRow.text.ilike(p) for p in patterns)))
+
+
+def _pattern(term: Term) -> str:
+    """A PostgreSQL regular expression for the term at a word start (``~*``)."""
+    body = r"\W+".join(re.escape(w) for w in term.words)
+    return rf"\m{body}\M" if term.phrase else rf"\m{body}"
+
+
+def _author_ids(pattern: str) -> Select[int]:
+    """References with an author whose name matches ``pattern`` (PostgreSQL)."""
+    return (
+        select(ReferenceAuthorRow.reference_id)
+        .join(PersonRow, PersonRow.id == ReferenceAuthorRow.person_id)
+        .where((PersonRow.given + " " + PersonRow.family).regexp_match(pattern, flags="i"))
     )
-    return [tagged, noted]
 
 
-def text_condition(conn: Connection, query: str) -> ColumnElement[bool] | None:
-    """The SQL condition for the quick search ``query`` (None when it has no words):
-    every word must start a word of the title, authors, abstract, venue, a tag or a note."""
-    words = query_words(query)
-    if not words:
-        return None
-    conditions: list[ColumnElement[bool]] = []
-    for word in words:
-        if has_fts(conn):
-            sources = (_fts_ids(word), *_tag_and_note_ids(word))
-            if not any(conn.execute(s.limit(1)).first() for s in sources):
-                # A word found nowhere: say so at once rather than probe every row.
-                return false()
-            # "+id" keeps SQLite walking the sort order's index and probing these sets,
-            # instead of fetching the matches first and sorting them afterwards. Three
-            # sets rather than their UNION: most rows are settled by the first, and a
-            # UNION of 100,000 ids costs a de-duplicating pass before the first row.
-            conditions.append(or_(*(_UNINDEXED_ID.in_(s) for s in sources)))
-        else:
-            pattern = f"%{word}%"
-            conditions.append(
-                or_(
-                    ReferenceRow.title.ilike(pattern),
-                    ReferenceRow.abstract.ilike(pattern),
-                    ReferenceRow.venue.ilike(pattern),
-                    ReferenceRow.id.in_(union(*_tag_and_note_ids(word))),
-                )
+_PG_COLUMNS: dict[str, InstrumentedAttribute[str]] = {
+    "title": ReferenceRow.title,
+    "abstract": ReferenceRow.abstract,
+    "venue": ReferenceRow.venue,
+}
+
+
+_STRONG = "{title authors venue}"
+"""The columns whose hits put a reference in the first rank tier."""
+_BM25 = f"bm25({SEARCH_TABLE}, {', '.join(str(RANK_WEIGHTS[c]) for c in FTS_COLUMNS)})"
+
+
+def _strong_expression(term: Term) -> str:
+    """The FTS5 query of ``term`` in the title, authors or venue (a term of one field,
+    the abstract's too, stays in it)."""
+    expr = fts_expression(term)
+    return expr if term.field else f"{_STRONG}: {expr}"
+
+
+def _any_of(exprs: Sequence[str]) -> str:
+    return " OR ".join(f"({e})" for e in exprs)
+
+
+def _all_of(positive: Sequence[str], negative: Sequence[str]) -> str:
+    return " AND ".join(f"({e})" for e in positive) + "".join(f" NOT ({e})" for e in negative)
+
+
+def _scores(driver: Any, expr: str, *, limit: int | bool | None = False) -> list[tuple[int, float]]:
+    """(id, bm25) of the references the FTS5 expression matches, straight from the
+    driver; best first (ties by id) unless ``limit`` is False, the first ``limit`` of
+    them unless it is None."""
+    sql = f"SELECT rowid, {_BM25} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
+    if limit is False:
+        return list(driver.execute(sql, (expr,)))
+    if limit is None:
+        return list(driver.execute(f"{sql} ORDER BY 2, 1", (expr,)))
+    return list(driver.execute(f"{sql} ORDER BY 2, 1 LIMIT ?", (expr, limit)))
+
+
+@dataclass(slots=True)
+class SearchSql:
+    """A query compiled for one connection: its condition and how to rank it.
+
+    Ranking (``rank``): first the references the query matches within the title,
+    authors and venue alone (``first_tier``: every word there), or through a tag or note,
+    by bm25 of that match; then the others by bm25 of the query's words anywhere
+    (``required_fts``, or any of its words; ``RANK_WEIGHTS``: a title hit still counts
+    ten abstract hits); ties by id. A tag or
+    note hit subtracts ``TAG_BONUS`` / ``NOTE_BONUS`` from the score. The tiers let the
+    first page rank only the first tier (``first_page``) instead of every reference
+    holding a common word."""
+
+    condition: ColumnElement[bool] | None = None
+    """None: the query keeps everything."""
+    required_fts: str | None = None
+    """The FTS5 expression every result matches (the query's words and phrases that
+    must all match), when there is one; ``rest`` is the remaining condition."""
+    rest: ColumnElement[bool] | None = None
+    first_tier: str | None = None
+    """``required_fts`` within the title, authors and venue (None: no such tier)."""
+    fts_terms: list[Term] = field(default_factory=list)
+    """Positive terms the FTS5 index scores (bm25)."""
+    tag_terms: list[Term] = field(default_factory=list)
+    """Positive terms found in some tag (a bonus each)."""
+    note_terms: list[Term] = field(default_factory=list)
+    """Positive terms found in some note (a bonus each)."""
+    fts: bool = True
+    nothing: bool = False
+    """The query can match nothing (a word found nowhere): its condition is False."""
+
+    @property
+    def ranks(self) -> bool:
+        """Whether there is anything to rank by (search text, not just filters)."""
+        return bool(self.fts_terms or self.tag_terms or self.note_terms)
+
+    def rank(self, conn: Connection, ids: Sequence[int], *, descending: bool = False) -> list[int]:
+        """``ids`` (the query's matches) best first (worst first if ``descending``); see
+        the class doc. Scores come from the index in two queries and the sort runs in
+        Python: a join of 100,000 scores to their rows costs SQLite far more."""
+        if not ids:
+            return []
+        driver = conn.connection.driver_connection
+        first: dict[int, float] = {}
+        if self.first_tier is not None:
+            first = dict(_scores(driver, self.first_tier))
+        every: dict[int, float] = {}
+        if self.required_fts is not None:
+            every = dict(_scores(driver, self.required_fts))
+        elif self.fts_terms:
+            every = dict(_scores(driver, _any_of([fts_expression(t) for t in self.fts_terms])))
+        bonus: dict[int, float] = {}
+        for select_ids, weight in (
+            *((_tag_ids(t), TAG_BONUS) for t in self.tag_terms),
+            *((_note_ids(t), NOTE_BONUS) for t in self.note_terms),
+        ):
+            for ref_id in set(conn.execute(select_ids).scalars()):
+                bonus[ref_id] = bonus.get(ref_id, 0.0) + weight
+
+        def key(ref_id: int) -> tuple[int, float, int]:
+            if ref_id in first or ref_id in bonus:
+                return 0, first.get(ref_id, 0.0) - bonus.get(ref_id, 0.0), ref_id
+            return 1, every.get(ref_id, 0.0), ref_id
+
+        return sorted(ids, key=key, reverse=descending)
+
+    def without_text(self) -> SearchSql:
+        """This query without ``required_fts`` in its condition (``first_page``'s
+        candidates match it already)."""
+        return dataclasses.replace(self, condition=self.rest)
+
+    def first_page(
+        self, conn: Connection, limit: int, keep: Callable[[Sequence[int]], set[int]]
+    ) -> list[int] | None:
+        """The first ``limit`` ids of ``rank`` without listing every match first: each
+        tier straight from the index, best first (the best ``limit`` + 64 of the first
+        tier, then the rest; then the second tier), passed through ``keep``, which
+        returns those of them the rest of the query keeps (the trash, filters, tags).
+        None for a query without words or phrases that must all match, or with tag or
+        note hits (they join the first tier): ``rank`` decides."""
+        first, required = self.first_tier, self.required_fts
+        if first is None or required is None or self.tag_terms or self.note_terms:
+            return None
+        driver = conn.connection.driver_connection
+        ids: list[int] = []
+        in_first: set[int] = set()
+        for tier, batches in ((first, (limit + 64, None)), (required, (None,))):
+            checked = 0
+            for wanted in batches:
+                candidates = [
+                    ref_id
+                    for ref_id, _score in _scores(driver, tier, limit=wanted)
+                    if ref_id not in in_first
+                ]
+                while checked < len(candidates):  # (a little more than is missing)
+                    chunk = candidates[checked : checked + limit - len(ids) + 64]
+                    checked += len(chunk)
+                    kept = keep(chunk)
+                    ids.extend(ref_id for ref_id in chunk if ref_id in kept)
+                    if len(ids) >= limit:
+                        return ids[:limit]
+                if wanted is not None and len(candidates) < wanted:
+                    break
+            if tier is first:
+                in_first = set(candidates)  # (the whole first tier by now)
+        return ids
+
+    def ranked(self, stmt: Select[int], *, descending: bool = False) -> Select[int]:
+        """``stmt`` ordered best first in SQL: weighted field hits (PostgreSQL, which
+        has no FTS5 index; SQLite ranks with ``rank``)."""
+        score = -_pg_score(self.fts_terms, self.tag_terms, self.note_terms)
+        if descending:
+            return stmt.order_by(score.desc(), ReferenceRow.id.desc())
+        return stmt.order_by(score, ReferenceRow.id)
+
+
+def _pg_score(
+    fts_terms: Sequence[Term], tag_terms: Sequence[Term], note_terms: Sequence[Term]
+) -> ColumnElement[float]:
+    """Weighted field hits of the terms (higher is better), for PostgreSQL."""
+    score: ColumnElement[float] = literal(0.0, Float)
+    for term in fts_terms:
+        pattern = _pattern(term)
+        for name in FTS_COLUMNS:
+            if term.field not in (None, name):
+                continue
+            hit = (
+                ReferenceRow.id.in_(_author_ids(pattern))
+                if name == "authors"
+                else _PG_COLUMNS[name].regexp_match(pattern, flags="i")
             )
-    return and_(*conditions)
+            score = score + case((hit, RANK_WEIGHTS[name]), else_=0.0)
+    for ids, bonus in (
+        *((_tag_ids(t), TAG_BONUS) for t in tag_terms),
+        *((_note_ids(t), NOTE_BONUS) for t in note_terms),
+    ):
+        score = score + case((ReferenceRow.id.in_(ids), bonus), else_=0.0)
+    return score
+
+
+class _Compiler:
+    """Turns a query tree into SQL on one connection, probing sets as it goes."""
+
+    def __init__(self, conn: Connection, now: dt.datetime, *, live: bool) -> None:
+        self.conn = conn
+        self.fts = has_fts(conn)
+        self.now = now
+        self.live = live
+        self.search = SearchSql(fts=self.fts)
+        self._tags: list[tuple[int, str]] | None = None
+
+    # --- helpers ---
+    def ids_in(self, ids: Select[int], *, probe: bool = True) -> ColumnElement[bool]:
+        """``id IN (ids)``; with ``probe`` on SQLite as ``+id``: a set probed, not an
+        index SQLite may drive the query from (see the module doc)."""
+        column = _UNINDEXED_ID if probe and self.fts else ReferenceRow.id
+        return column.in_(ids)
+
+    def exists(self, ids: Select[int]) -> bool:
+        return self.conn.execute(ids.limit(1)).first() is not None
+
+    def settle(self, part: _Part) -> _Sql | _Const:
+        """An FTS5 part as a condition (probed: an empty set settles it)."""
+        if not isinstance(part, _Fts):
+            return part
+        ids = _fts_ids(part.expr)
+        if not self.exists(ids):
+            return _Const.EVERYTHING if part.negated else _Const.NOTHING
+        condition = self.ids_in(ids)
+        return _Sql(not_(condition) if part.negated else condition)
+
+    # --- nodes ---
+    def node(self, node: Node, *, positive: bool = True) -> _Part:
+        if isinstance(node, Term):
+            return self.term(node, positive=positive)
+        if isinstance(node, Not):
+            return self.negate(self.node(node.node, positive=False))
+        if isinstance(node, AllOf):
+            parts = self.parts(node, positive=positive)
+            return _Const.NOTHING if parts is None else self.all_of(parts)
+        if isinstance(node, AnyOf):
+            return self.any_of([self.node(child, positive=positive) for child in node.nodes])
+        return self.filter(node)
+
+    def parts(self, node: AllOf, *, positive: bool = True) -> list[_Part] | None:
+        """The parts of ``node``'s children (None as soon as one matches nothing)."""
+        parts: list[_Part] = []
+        for child in node.nodes:
+            part = self.node(child, positive=positive)
+            if part is _Const.NOTHING:
+                return None
+            parts.append(part)
+        return parts
+
+    @staticmethod
+    def negate(part: _Part) -> _Part:
+        if part is _Const.EVERYTHING:
+            return _Const.NOTHING
+        if part is _Const.NOTHING:
+            return _Const.EVERYTHING
+        if isinstance(part, _Fts):
+            return _Fts(part.expr, part.strong, negated=not part.negated)
+        assert isinstance(part, _Sql)
+        return _Sql(not_(part.condition))
+
+    def split(self, parts: Sequence[_Part]) -> tuple[_Fts | None, list[ColumnElement[bool]]]:
+        """The parts of an AND as one FTS5 expression (its positive FTS5 parts, negated
+        ones subtracted: ``(a) AND (b) NOT (c)``) and the other conditions."""
+        positive = [p for p in parts if isinstance(p, _Fts) and not p.negated]
+        negative = [p.expr for p in parts if isinstance(p, _Fts) and p.negated]
+        conditions = [p.condition for p in parts if isinstance(p, _Sql)]
+        if positive:
+            strong = [p.strong for p in positive if p.strong is not None]
+            merged = _Fts(
+                _all_of([p.expr for p in positive], negative),
+                _all_of(strong, negative) if len(strong) == len(positive) else None,
+            )  # (a negated part is excluded from both)
+            return merged, conditions
+        for expr in negative:
+            settled = self.settle(_Fts(expr, None, negated=True))
+            if isinstance(settled, _Sql):
+                conditions.append(settled.condition)
+        return None, conditions
+
+    def all_of(self, parts: Sequence[_Part]) -> _Part:
+        merged, conditions = self.split(parts)
+        if merged is not None:
+            if not conditions:
+                return merged
+            settled = self.settle(merged)
+            if not isinstance(settled, _Sql):
+                return settled
+            conditions.insert(0, settled.condition)
+        return _Sql(and_(*conditions)) if conditions else _Const.EVERYTHING
+
+    def any_of(self, parts: Sequence[_Part]) -> _Part:
+        if _Const.EVERYTHING in parts:
+            return _Const.EVERYTHING
+        parts = [p for p in parts if p is not _Const.NOTHING]
+        if not parts:
+            return _Const.NOTHING
+        fts = [p for p in parts if isinstance(p, _Fts) and not p.negated]
+        if len(fts) == len(parts):
+            strong = [p.strong for p in fts if p.strong is not None]
+            return _Fts(_any_of([p.expr for p in fts]), _any_of(strong) if strong else None)
+        conditions = []
+        for part in parts:
+            settled = self.settle(part)
+            if settled is _Const.EVERYTHING:
+                return settled
+            if isinstance(settled, _Sql):
+                conditions.append(settled.condition)
+        return _Sql(or_(*conditions)) if conditions else _Const.NOTHING
+
+    def term(self, term: Term, *, positive: bool) -> _Part:
+        if not self.fts:
+            return self.pg_term(term, positive=positive)
+        searches_fts = term.field is None or term.field in FTS_COLUMNS
+        others: list[tuple[Select[int], list[Term]]] = []
+        if term.field is None:
+            others.append((_tag_ids(term), self.search.tag_terms))
+        if term.field in (None, "notes"):
+            others.append((_note_ids(term), self.search.note_terms))
+        found = [(ids, ranked) for ids, ranked in others if self.exists(ids)]
+        if positive:
+            if searches_fts and term not in self.search.fts_terms:
+                self.search.fts_terms.append(term)
+            for _ids, ranked in found:
+                if term not in ranked:
+                    ranked.append(term)
+        fts = _Fts(fts_expression(term), _strong_expression(term)) if searches_fts else None
+        if not found:
+            return fts if fts is not None else _Const.NOTHING
+        conditions = [self.ids_in(ids) for ids, _ranked in found]
+        if fts is not None:
+            settled = self.settle(fts)
+            if isinstance(settled, _Sql):
+                conditions.insert(0, settled.condition)
+        return _Sql(or_(*conditions))
+
+    def pg_term(self, term: Term, *, positive: bool) -> _Part:
+        """A term without FTS5: regular expressions at word starts (PostgreSQL)."""
+        pattern = _pattern(term)
+        conditions: list[ColumnElement[bool]] = [
+            column.regexp_match(pattern, flags="i")
+            for name, column in _PG_COLUMNS.items()
+            if term.field in (None, name)
+        ]
+        if term.field in (None, "authors"):
+            conditions.append(ReferenceRow.id.in_(_author_ids(pattern)))
+        sets = []
+        if term.field is None:
+            sets.append(_tag_ids(term))
+        if term.field in (None, "notes"):
+            sets.append(_note_ids(term))
+        if sets:
+            conditions.append(ReferenceRow.id.in_(union(*sets)))
+        if positive:
+            if term.field != "notes":
+                self.search.fts_terms.append(term)
+            if term.field is None:
+                self.search.tag_terms.append(term)
+            if term.field in (None, "notes"):
+                self.search.note_terms.append(term)
+        return _Sql(or_(*conditions))
+
+    def filter(self, node: Node) -> _Part:
+        refs = ReferenceRow
+        if isinstance(node, TagIs):
+            tag_ids = self.tag_ids_named(node.name)
+            if not tag_ids:
+                return _Const.NOTHING
+            tagged = select(ReferenceTagRow.reference_id).where(ReferenceTagRow.tag_id.in_(tag_ids))
+            return _Sql(self.ids_in(tagged, probe=False))
+        if isinstance(node, YearIn):
+            bounds: list[ColumnElement[bool]] = [refs.year.is_not(None)]
+            if node.start is not None:
+                bounds.append(refs.year >= node.start)
+            if node.end is not None:
+                bounds.append(refs.year <= node.end)
+            return self.column_condition(and_(*bounds))
+        if isinstance(node, TypeIs):
+            return _Sql(func.lower(refs.entry_type) == node.name)
+        if isinstance(node, Has):
+            return self.has(node.what)
+        if isinstance(node, AddedWithin):
+            cutoff = self.now - node.span
+            if self.fts:  # stored as naive UTC text
+                cutoff = cutoff.astimezone(dt.UTC).replace(tzinfo=None)
+            return self.column_condition(refs.added >= cutoff)
+        assert isinstance(node, IdentifierIs)
+        if node.kind == "arxiv":
+            prefix, _version = split_arxiv_version(node.value)
+            ids = select(refs.id).where(refs.arxiv_id >= prefix, refs.arxiv_id < prefix + "\uffff")
+        else:
+            ids = select(refs.id).where(
+                func.lower(refs.doi).startswith(node.value.lower(), autoescape=True)
+            )
+        return _Sql(self.ids_in(ids, probe=False))
+
+    def column_condition(self, condition: ColumnElement[bool]) -> _Part:
+        """A condition on an indexed column of ``references``: for the live library a
+        set read from the partial index of that sort order (a row test would read every
+        row the walk passes), for the trash a row test."""
+        if not self.live:
+            return _Sql(condition)
+        return _Sql(
+            self.ids_in(select(ReferenceRow.id).where(ReferenceRow.trashed.is_(None), condition))
+        )
+
+    def has(self, what: str) -> _Part:
+        refs = ReferenceRow
+        sets: dict[str, Select[int]] = {
+            "note": select(NoteRow.reference_id),
+            "attachment": select(AttachmentRow.reference_id),
+            "pdf": select(AttachmentRow.reference_id).where(
+                func.lower(AttachmentRow.location).endswith(".pdf")
+            ),
+            "tag": select(ReferenceTagRow.reference_id),
+            "doi": select(refs.id).where(refs.doi.is_not(None), refs.doi != ""),
+            "arxiv": select(refs.id).where(refs.arxiv_id.is_not(None), refs.arxiv_id != ""),
+        }
+        if what in sets:
+            return _Sql(self.ids_in(sets[what], probe=False))
+        column = refs.code_url if what == "code" else refs.abstract
+        return _Sql(func.coalesce(column, "") != "")
+
+    def tag_ids_named(self, name: str) -> list[int]:
+        if self._tags is None:
+            self._tags = [(i, n) for i, n in self.conn.execute(select(TagRow.id, TagRow.name))]
+        wanted = fold(" ".join(name.split()))
+        return [tag_id for tag_id, tag in self._tags if fold(" ".join(tag.split())) == wanted]
+
+
+def compile_query(
+    conn: Connection, query: Node, *, now: dt.datetime | None = None, live: bool = True
+) -> SearchSql:
+    """The SQL of ``query`` on ``conn`` (for the live library or, not ``live``, the
+    trash): its condition (False when a set it needs is empty: nothing can match), the
+    FTS5 expression all results match, and what ranks it."""
+    compiler = _Compiler(conn, now or utcnow(), live=live)
+    search = compiler.search
+    root = query if isinstance(query, AllOf) else AllOf((query,))
+    parts = compiler.parts(root)
+    if parts is None:
+        search.nothing, search.condition = True, false()
+        return search
+    merged, conditions = compiler.split(parts)
+    rest = and_(*conditions) if conditions else None
+    if merged is None:
+        search.condition = rest
+    elif not compiler.exists(_fts_ids(merged.expr)):
+        search.nothing, search.condition = True, false()
+    else:
+        search.required_fts, search.rest, search.first_tier = merged.expr, rest, merged.strong
+        search.condition = and_(compiler.ids_in(_fts_ids(merged.expr)), *conditions)
+    return search
+
+
+def compile_text(
+    conn: Connection, query_text: str, *, now: dt.datetime | None = None, live: bool = True
+) -> SearchSql:
+    """``compile_query`` of the quick-search text ``query_text``; a malformed query raises
+    ``QuerySyntaxError``."""
+    return compile_query(conn, parse_query(query_text), now=now, live=live)
+
+
+def text_condition(
+    conn: Connection, query_text: str, *, live: bool = False
+) -> ColumnElement[bool] | None:
+    """The SQL condition of the search text ``query_text`` (None: everything), right for
+    any list; ``live`` (a list of the live library only) reads year and added filters
+    from the live list's partial indexes."""
+    return compile_text(conn, query_text, live=live).condition

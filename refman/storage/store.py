@@ -6,12 +6,12 @@ import datetime as dt
 import hashlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -28,7 +28,16 @@ from sqlalchemy import (
     update,
 )
 
-from refman.domain import Attachment, AutoExport, Note, Person, Provenance, Reference, Tag
+from refman.domain import (
+    Attachment,
+    AutoExport,
+    Collection,
+    Note,
+    Person,
+    Provenance,
+    Reference,
+    Tag,
+)
 from refman.domain.model import REFERENCE_FIELDS, extra_from_json, extra_to_json
 from refman.domain.query import ListRow, ReferenceQuery, SortKey
 from refman.domain.text import Work, fold, name_key, split_arxiv_version, title_key, work_of
@@ -42,6 +51,10 @@ from refman.storage.engine import (
 from refman.storage.orm import (
     AttachmentRow,
     AutoExportRow,
+    CollectionItemRow,
+    CollectionRow,
+    MergedReferenceRow,
+    NotDuplicateRow,
     NoteRow,
     PersonRow,
     ProvenanceRow,
@@ -300,6 +313,41 @@ _PROVENANCE_ENTRY = (
     "text_end",
 )
 """The provenance columns of an ``add_provenance_rows`` entry, in order."""
+
+
+DUPLICATE_ABSTRACT_CHARS = 600
+"""How much of an abstract ``Store.duplicate_keys`` reads (the finder compares the start)."""
+
+
+class DuplicateKeys(NamedTuple):
+    """What the duplicate finder compares of one live reference."""
+
+    id: int
+    arxiv_id: str
+    doi: str
+    url: str
+    title_key: str
+    title_provisional: bool
+    year: int | None
+    first_author: str
+    """The first author's folded family name ("" without authors)."""
+    entry_type: str
+    abstract: str
+    """The first ``DUPLICATE_ABSTRACT_CHARS`` characters."""
+
+
+_DUPLICATE_KEYS_SQL = (
+    "SELECT id, coalesce(arxiv_id, ''), coalesce(doi, ''), url, title_key, title_provisional, "
+    f"year, sort_author, entry_type, substr(abstract, 1, {DUPLICATE_ABSTRACT_CHARS}) "
+    'FROM "references" WHERE trashed IS NULL ORDER BY id'
+)
+
+_REASSIGNABLE: dict[str, type[NoteRow] | type[AttachmentRow] | type[ProvenanceRow]] = {
+    "notes": NoteRow,
+    "attachments": AttachmentRow,
+    "provenance": ProvenanceRow,
+}
+"""Rows ``UnitOfWork.reassign`` moves between references."""
 
 
 def _sqlite_datetime(value: dt.datetime) -> str:
@@ -698,6 +746,8 @@ class UnitOfWork:
     def update_checked(self, ref_id: int, expected_version: int, changes: dict[str, Any]) -> int:
         """Like ``update_fields`` but only if the row is still at ``expected_version``."""
         values = dict(changes)
+        for name in _NULLABLE_TEXT & values.keys():
+            values[name] = values[name] or None  # (unique columns: "" would collide)
         if "extra" in values:
             values["extra"] = extra_to_json(values["extra"])
         if "title" in values:
@@ -823,6 +873,57 @@ class UnitOfWork:
             select(ReferenceRow.id).where(ReferenceRow.citekey == key)
         ).scalar()
 
+    # --- collections ------------------------------------------------------------------
+    def create_collection(self, name: str, parent_id: int | None, query: str | None) -> int:
+        """A new folder (``query`` None) or saved search; returns its id."""
+        return self.conn.execute(
+            insert(CollectionRow)
+            .values(name=name, parent_id=parent_id, query=query, created=utcnow())
+            .returning(CollectionRow.id)
+        ).scalar_one()
+
+    def update_collection(self, collection_id: int, **values: Any) -> None:
+        """Rename, move (``parent_id``) or change the query of a collection."""
+        self.conn.execute(
+            update(CollectionRow).where(CollectionRow.id == collection_id).values(values)
+        )
+
+    def delete_collection(self, collection_id: int) -> None:
+        """Delete a collection with its sub-collections (their references stay)."""
+        self.conn.execute(delete(CollectionRow).where(CollectionRow.id == collection_id))
+
+    def add_to_collection(self, collection_id: int, ref_ids: Sequence[int]) -> int:
+        """Put references into a folder; returns how many were not in it yet."""
+        added = 0
+        for chunk in _chunks(list(dict.fromkeys(ref_ids))):
+            have = set(
+                self.conn.execute(
+                    select(CollectionItemRow.reference_id).where(
+                        CollectionItemRow.collection_id == collection_id,
+                        CollectionItemRow.reference_id.in_(chunk),
+                    )
+                ).scalars()
+            )
+            rows = [
+                {"collection_id": collection_id, "reference_id": r} for r in chunk if r not in have
+            ]
+            if rows:
+                self.conn.execute(insert(CollectionItemRow), rows)
+                added += len(rows)
+        return added
+
+    def remove_from_collection(self, collection_id: int, ref_ids: Sequence[int]) -> int:
+        """Take references out of a folder; returns how many were in it."""
+        removed = 0
+        for chunk in _chunks(list(ref_ids)):
+            removed += self.conn.execute(
+                delete(CollectionItemRow).where(
+                    CollectionItemRow.collection_id == collection_id,
+                    CollectionItemRow.reference_id.in_(chunk),
+                )
+            ).rowcount
+        return removed
+
     # --- auto-exports -----------------------------------------------------------------
     def add_auto_export(self, export: AutoExport) -> int:
         """Record a file to keep in sync; returns its id. Its tag must exist."""
@@ -936,6 +1037,120 @@ class UnitOfWork:
             .values(reference_id=ref_id, location=attachment.location, kind=attachment.kind)
             .returning(AttachmentRow.id)
         ).scalar_one()
+
+    # --- duplicates and merging -------------------------------------------------------
+    def reference_states(self, ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
+        """``(version, trashed)`` of each of ``ids`` that exists."""
+        out: dict[int, tuple[int, bool]] = {}
+        for chunk in _chunks(list(ids)):
+            for ref_id, version, trashed in self.conn.execute(
+                select(ReferenceRow.id, ReferenceRow.version, ReferenceRow.trashed).where(
+                    ReferenceRow.id.in_(chunk)
+                )
+            ):
+                out[ref_id] = (version, trashed is not None)
+        return out
+
+    def provenance_ids(self, ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        """``(provenance row id, raw hash)`` of each reference's provenance, oldest first."""
+        out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for chunk in _chunks(list(ids)):
+            for row_id, ref_id, digest in self.conn.execute(
+                select(ProvenanceRow.id, ProvenanceRow.reference_id, ProvenanceRow.raw_hash)
+                .where(ProvenanceRow.reference_id.in_(chunk))
+                .order_by(ProvenanceRow.id)
+            ):
+                out[ref_id].append((row_id, digest))
+        return out
+
+    def reassign(self, kind: str, row_ids: Sequence[int], ref_id: int) -> int:
+        """Move notes, attachments or provenance rows (``kind``: "notes", "attachments",
+        "provenance") to reference ``ref_id``; returns how many moved."""
+        row = _REASSIGNABLE[kind]
+        moved = 0
+        for chunk in _chunks(list(row_ids)):
+            moved += self.conn.execute(
+                update(row).where(row.id.in_(chunk)).values(reference_id=ref_id)
+            ).rowcount
+        return moved
+
+    def replace_authors(self, ref_id: int, persons: Sequence[Person]) -> None:
+        """Replace a reference's author list (and its first-author sort key)."""
+        self.conn.execute(
+            delete(ReferenceAuthorRow).where(ReferenceAuthorRow.reference_id == ref_id)
+        )
+        if persons:
+            self.add_authors([(ref_id, persons)])
+        else:
+            self.conn.execute(
+                update(ReferenceRow).where(ReferenceRow.id == ref_id).values(sort_author="")
+            )
+
+    def not_duplicate_pairs(self, ids: Sequence[int]) -> set[tuple[int, int]]:
+        """Pairs marked "not a duplicate" that involve any of ``ids``."""
+        pairs: set[tuple[int, int]] = set()
+        nd = NotDuplicateRow
+        for chunk in _chunks(list(ids)):
+            for column in (nd.reference_a, nd.reference_b):
+                pairs.update(
+                    (a, b)
+                    for a, b in self.conn.execute(
+                        select(nd.reference_a, nd.reference_b).where(column.in_(chunk))
+                    )
+                )
+        return pairs
+
+    def add_not_duplicates(self, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Remember pairs as "not a duplicate"; returns the new ones, as ``(a, b)`` with
+        ``a < b``."""
+        wanted = {(min(a, b), max(a, b)) for a, b in pairs if a != b}
+        if not wanted:
+            return []
+        known = self.not_duplicate_pairs(sorted({a for a, _b in wanted}))
+        new = sorted(wanted - known)
+        if new:
+            self.conn.execute(
+                insert(NotDuplicateRow), [{"reference_a": a, "reference_b": b} for a, b in new]
+            )
+        return new
+
+    def remove_not_duplicates(self, pairs: Iterable[tuple[int, int]]) -> int:
+        """Forget "not a duplicate" pairs; returns how many there were."""
+        removed = 0
+        for a, b in {(min(a, b), max(a, b)) for a, b in pairs}:
+            removed += self.conn.execute(
+                delete(NotDuplicateRow).where(
+                    NotDuplicateRow.reference_a == a, NotDuplicateRow.reference_b == b
+                )
+            ).rowcount
+        return removed
+
+    def collection_ids(self, ref_ids: Sequence[int]) -> dict[int, set[int]]:
+        """The (folder) collections each of ``ref_ids`` is in."""
+        out: dict[int, set[int]] = defaultdict(set)
+        item = CollectionItemRow
+        for chunk in _chunks(list(ref_ids)):
+            for ref_id, collection_id in self.conn.execute(
+                select(item.reference_id, item.collection_id).where(item.reference_id.in_(chunk))
+            ):
+                out[ref_id].add(collection_id)
+        return out
+
+    def mark_merged(self, master_id: int, ref_ids: Sequence[int]) -> None:
+        """Record that ``ref_ids`` were merged into ``master_id`` (and trashed)."""
+        if ref_ids:
+            now = utcnow()
+            self.conn.execute(
+                insert(MergedReferenceRow),
+                [{"reference_id": r, "master_id": master_id, "merged": now} for r in ref_ids],
+            )
+
+    def unmark_merged(self, ref_ids: Sequence[int]) -> None:
+        """Drop the merge marker of ``ref_ids`` (an undone merge)."""
+        for chunk in _chunks(list(ref_ids)):
+            self.conn.execute(
+                delete(MergedReferenceRow).where(MergedReferenceRow.reference_id.in_(chunk))
+            )
 
 
 SQLITE_PAGE_SIZE = 16384
@@ -1051,14 +1266,60 @@ class Store:
 
     def query_ids(self, query: ReferenceQuery, *, limit: int | None = None) -> list[int]:
         """Ids matching ``query`` in its order (the first ``limit`` of them); filtering
-        and sorting happen in SQL."""
+        and sorting happen in SQL (ranking by relevance: scores read from the search
+        index, see ``search_index.SearchSql``)."""
         with self.engine.connect() as conn:
-            stmt = self._select_ids(conn, query)
+            # (a malformed query text raises QuerySyntaxError)
+            search = search_index.compile_text(conn, query.text, live=not query.trashed)
+            if query.sort is SortKey.RELEVANCE and search.ranks and search.fts:
+                if limit is not None:  # the best of the first rank tier, from the index
+                    first = search.first_page(
+                        conn, limit, self._keeper(conn, query, search.without_text())
+                    )
+                    if first is not None:
+                        return first
+                ids = _fetch_ids(conn, self._select_ids(conn, query, search))
+                return search.rank(conn, ids, descending=query.descending)[:limit]
+            stmt = self._select_ids(conn, query, search)
             if limit is not None:
                 stmt = stmt.limit(limit)
             return _fetch_ids(conn, stmt)
 
-    def _select_ids(self, conn: Connection, query: ReferenceQuery) -> Select[int]:
+    def _keeper(
+        self, conn: Connection, query: ReferenceQuery, search: search_index.SearchSql
+    ) -> Callable[[Sequence[int]], set[int]]:
+        """Which of some ids ``query`` keeps (``search`` stands for its text): a test of
+        their rows the first time (most queries keep most of a first page) and always
+        when only the trash decides; otherwise, after that, the ids the filters keep,
+        listed once (rows scattered over the file cost about 15 µs each to test)."""
+        base = self._select_ids(conn, query, search).order_by(None)
+        trash_only = search.condition is None and query == ReferenceQuery(
+            text=query.text, sort=query.sort, trashed=query.trashed
+        )
+        calls = 0
+        allowed: set[int] | None = None
+
+        def keep(ids: Sequence[int]) -> set[int]:
+            nonlocal calls, allowed
+            calls += 1
+            if trash_only or (calls == 1 and len(ids) <= 1000):
+                return {
+                    ref_id
+                    for chunk in _chunks(ids)
+                    for ref_id in _fetch_ids(conn, base.where(ReferenceRow.id.in_(chunk)))
+                }
+            if allowed is None:
+                allowed = set(_fetch_ids(conn, base))
+            return allowed.intersection(ids)
+
+        return keep
+
+    def _select_ids(
+        self,
+        conn: Connection,
+        query: ReferenceQuery,
+        search: search_index.SearchSql | None = None,
+    ) -> Select[int]:
         stmt = select(ReferenceRow.id).where(
             ReferenceRow.trashed.is_not(None) if query.trashed else ReferenceRow.trashed.is_(None)
         )
@@ -1087,12 +1348,27 @@ class Store:
                 .where(ReferenceTagRow.reference_id == ReferenceRow.id)
                 .exists()
             )
-        condition = search_index.text_condition(conn, query.text)
-        if condition is not None:
-            stmt = stmt.where(condition)
+        if search is None:  # (a malformed query text raises QuerySyntaxError)
+            search = search_index.compile_text(conn, query.text, live=not query.trashed)
+        if search.condition is not None:
+            stmt = stmt.where(search.condition)
+        if query.scope_text:
+            scope = search_index.text_condition(conn, query.scope_text)
+            if scope is not None:
+                stmt = stmt.where(scope)
+        if query.collection is not None:
+            stmt = stmt.where(
+                ReferenceRow.id.in_(
+                    select(CollectionItemRow.reference_id).where(
+                        CollectionItemRow.collection_id == query.collection
+                    )
+                )
+            )
         if query.ids is not None:
             stmt = stmt.where(ReferenceRow.id.in_(query.ids))
-        keys = _SORT_COLUMNS[query.sort]
+        if query.sort is SortKey.RELEVANCE and search.ranks and not search.fts:
+            return search.ranked(stmt, descending=query.descending)  # (SQLite: query_ids)
+        keys = _SORT_COLUMNS.get(query.sort, _SORT_COLUMNS[SortKey.ADDED])  # RELEVANCE: no text
         if query.descending:
             return stmt.order_by(*(k.desc() for k in keys))
         return stmt.order_by(*keys)
@@ -1154,6 +1430,36 @@ class Store:
         with self.engine.connect() as conn:
             return load_references(conn, ids, attachments=with_details, provenance=with_details)
 
+    def collections(self) -> list[Collection]:
+        """Every collection (folders with their live-reference counts), by name."""
+        with self.engine.connect() as conn:
+            counts: dict[int, int] = dict(
+                conn.execute(
+                    select(CollectionItemRow.collection_id, func.count())
+                    .join(ReferenceRow, ReferenceRow.id == CollectionItemRow.reference_id)
+                    .where(ReferenceRow.trashed.is_(None))
+                    .group_by(CollectionItemRow.collection_id)
+                ).all()
+            )
+            rows = conn.execute(
+                select(
+                    CollectionRow.id,
+                    CollectionRow.name,
+                    CollectionRow.parent_id,
+                    CollectionRow.query,
+                ).order_by(func.lower(CollectionRow.name), CollectionRow.id)
+            )
+            return [
+                Collection(
+                    name=name,
+                    id=cid,
+                    parent_id=parent,
+                    query=query,
+                    count=None if query is not None else counts.get(cid, 0),
+                )
+                for cid, name, parent, query in rows
+            ]
+
     def auto_exports(self) -> list[AutoExport]:
         """Every auto-export, oldest first."""
         e = AutoExportRow
@@ -1202,3 +1508,33 @@ class Store:
                 .order_by(TagRow.name_key)
             )
             return [Tag(name=n, colour=c, count=k, id=i) for i, n, c, k in rows]
+
+    # --- duplicates -------------------------------------------------------------------
+    def duplicate_keys(self) -> list[DuplicateKeys]:
+        """The duplicate finder's view of every live reference, by id."""
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(_DUPLICATE_KEYS_SQL).fetchall()
+        return [
+            DuplicateKeys(i, a, d, u, k, bool(p), y, f, t, ab or "")
+            for i, a, d, u, k, p, y, f, t, ab in rows
+        ]
+
+    def not_duplicate_pairs(self) -> set[tuple[int, int]]:
+        """Every pair marked "not a duplicate", as ``(a, b)`` with ``a < b``."""
+        nd = NotDuplicateRow
+        with self.engine.connect() as conn:
+            return {(a, b) for a, b in conn.execute(select(nd.reference_a, nd.reference_b))}
+
+    def merged_into(self, ids: Sequence[int]) -> dict[int, int]:
+        """For those of ``ids`` a merge moved to the Trash: the reference they went into."""
+        out: dict[int, int] = {}
+        m = MergedReferenceRow
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(ids)):
+                out.update(
+                    (ref_id, master)
+                    for ref_id, master in conn.execute(
+                        select(m.reference_id, m.master_id).where(m.reference_id.in_(chunk))
+                    )
+                )
+        return out

@@ -102,3 +102,22 @@ def test_auto_export_failure_is_reported_and_the_change_stands(db: Path, tmp_pat
     assert "auto-export" in out.stderr
     assert "does not exist" in out.stderr
     assert as_json(refman(db, "show", str(refs[0]["id"]), "--json"))["tags"] == ["x"]
+
+
+def test_collections_on_the_command_line_and_export_of_one(db: Path) -> None:
+    refs = as_json(refman(db, "list", "--json"))
+    keys = [r["citekey"] for r in refs[:3]]
+    refman(db, "collection", "add", "Thesis")
+    refman(db, "collection", "add", "Chapter 2", "--parent", "Thesis")
+    out = refman(db, "collection", "put", "Thesis/Chapter 2", *keys)
+    assert out.stdout.startswith("put 3 reference(s)")
+    listed = as_json(refman(db, "collection", "list", "--json"))
+    assert {(c["path"], c["count"]) for c in listed} == {("Thesis", 0), ("Thesis/Chapter 2", 3)}
+    bib = refman(db, "export", "--format", "bibtex", "--collection", "Thesis/Chapter 2").stdout
+    assert set(parse_string(bib, "bibtex").entries) == set(keys)
+    refman(db, "collection", "add", "Distilled", "--query", "distillation")
+    csl = refman(db, "export", "--format", "csljson", "--collection", "Distilled").stdout
+    assert csl.count('"id":') == 6  # the six distillation papers of the seeds
+    bad = refman(db, "export", "--format", "ris", "--collection", "Nope", check=False)
+    assert bad.returncode == 1
+    assert "no collection 'Nope'" in bad.stderr

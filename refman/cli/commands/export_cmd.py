@@ -33,6 +33,7 @@ def parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("--tag", action="append", default=[], metavar="T", help="references tagged T")
     p.add_argument("--ref", action="append", default=[], metavar="REF", help="this reference")
+    p.add_argument("--collection", metavar="PATH", help="references of this folder or saved search")
     p.add_argument("--notes", action="store_true", help="include notes (RIS N1, BibTeX annote)")
     p.add_argument("--no-abstracts", action="store_true", help="leave abstracts out")
     p.add_argument(
@@ -52,7 +53,10 @@ def command(args: argparse.Namespace, library: Library) -> int:
     if args.ref:
         ids = list(dict.fromkeys(library.resolve(args.ref)))
     else:
-        ids = library.query_ids(ReferenceQuery(tags=tuple(args.tag)))
+        query = ReferenceQuery(tags=tuple(args.tag))
+        if args.collection:
+            query = library.collection_query(args.collection, query)
+        ids = library.query_ids(query)
     if args.output is None:
         for chunk in render_chunks(library.store.references(ids), request):
             sys.stdout.write(chunk)
