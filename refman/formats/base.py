@@ -30,6 +30,29 @@ format."""
 
 SNIFF_CHARS = 65536
 
+MONTHS: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+"""English month names and abbreviations (lower case) to their numbers, for readers."""
+
 
 @dataclass(frozen=True, slots=True)
 class WriteOptions:

@@ -66,7 +66,7 @@ from typing import Any
 
 from refman.domain import Attachment, Note, Person, Provenance, Reference
 from refman.formats.arxiv_listing import parse_arxiv_id
-from refman.formats.base import Format, FormatError, WriteOptions, register
+from refman.formats.base import MONTHS, Format, FormatError, WriteOptions, register
 from refman.formats.enrichment import provisional_title
 
 __all__ = [
@@ -184,27 +184,7 @@ _NAME_KEYS = frozenset(
         "parse-names",
     }
 )
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+_MONTHS = MONTHS
 _ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(.+?)(?:\.pdf)?/?$")
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
 _ARXIV_NUMBER = re.compile(r"^arxiv:\s*(\S+)$", re.I)

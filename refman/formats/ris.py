@@ -85,7 +85,7 @@ import rispy
 from refman.domain import Note, Person, Provenance, Reference
 from refman.domain.model import REFERENCE_FIELDS
 from refman.formats.arxiv_listing import parse_arxiv_id
-from refman.formats.base import Format, FormatError, WriteOptions, register
+from refman.formats.base import MONTHS, Format, FormatError, WriteOptions, register
 from refman.formats.enrichment import provisional_title
 
 __all__ = ["FORMAT", "NAME", "read", "sniff", "write"]
@@ -177,27 +177,7 @@ _YEAR = re.compile(r"\b(1\d{3}|2\d{3})\b")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/abs/([^?#\s]+)", re.IGNORECASE)
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\S+)", re.IGNORECASE)
-_MONTHS: Final = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
+_MONTHS = MONTHS
 
 _BOOLEAN_FIELDS: Final = frozenset({"title_provisional"})
 _INT_FIELDS: Final = frozenset({"year", "arxiv_version", "page_count", "figure_count"})
