@@ -210,9 +210,10 @@ class ExportDialog(QDialog):
             noun = "reference" if len(ids) == 1 else "references"
             text = f"{len(ids):,} {noun} selected."
             if provisional:
+                verb, pronoun = ("carries", "it is") if provisional == 1 else ("carry", "they are")
                 text += (
-                    f" {provisional:,} still carry a provisional title (derived by refman "
-                    "from the abstract); they are exported with it."
+                    f" {provisional:,} still {verb} a provisional title (derived by refman "
+                    f"from the abstract); {pronoun} exported with it."
                 )
             self.summary.setText(text)
 
