@@ -13,6 +13,7 @@ from typing import Any
 
 from refman.domain import AutoExport, Collection, Reference, Tag
 from refman.domain.query import ListRow, ReferenceQuery
+from refman.domain.search_query import QuerySyntaxError, parse_query
 from refman.services import auto_export
 from refman.services.auto_export import AutoExportOutcome
 from refman.services.citekeys import DEFAULT_PATTERN, KeyAllocator, check_pattern, pattern_key
@@ -272,6 +273,11 @@ class Library:
         name = " ".join(name.split())
         if not name or "/" in name:
             raise UserError("collection: a name is needed, without '/'")
+        if query is not None:
+            try:
+                parse_query(query)
+            except QuerySyntaxError as exc:
+                raise UserError(f"saved search: {exc}") from None
         parent_id = None if parent is None else self.collection(parent).id
         if parent_id is not None and self.collection(parent_id).query is not None:
             raise UserError("collection: a saved search cannot hold collections")

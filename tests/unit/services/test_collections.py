@@ -57,3 +57,9 @@ def test_bad_names_and_unknown_paths_are_refused(library: Library) -> None:
         library.collection("Nope/Deeper")
     library.rename_collection("Reading", "To read")
     assert [c.name for c in library.collections()] == ["To read"]
+
+
+def test_a_malformed_saved_search_is_refused_before_it_is_saved(library: Library) -> None:
+    with pytest.raises(UserError, match="saved search: year"):
+        library.create_collection("Broken", query="year:20x1")
+    assert library.collections() == []
