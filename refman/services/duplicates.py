@@ -123,22 +123,6 @@ def _arxiv_from_url(url: str) -> str:
     return ""
 
 
-_QUALIFIERS = frozenset("un non in im ir il dis anti semi self weakly multi single".split())
-
-
-def opposite_words(a_key: str, b_key: str) -> bool:
-    """Whether two title keys differ by a word and its negated or qualified form
-    ("supervised" / "unsupervised", "linear" / "nonlinear", "balanced" / "imbalanced"):
-    two papers, which ``titles_match``'s fragment rule takes for one word."""
-    a_words, b_words = set(a_key.split()), set(b_key.split())
-    for x in a_words - b_words:
-        for y in b_words - a_words:
-            longer, shorter = (x, y) if len(x) > len(y) else (y, x)
-            if longer.endswith(shorter) and longer[: -len(shorter)] in _QUALIFIERS:
-                return True
-    return False
-
-
 class _WordIds(dict[str, int]):
     """Stable integer ids of words (CRC-32), so trigram hashes do not depend on Python's
     per-process string hashing and a scan gives the same clusters every time."""
@@ -256,7 +240,7 @@ class _Finder:
         for members in groups.values():
             self._title_edges(members, members, 100.0)
         for (n, m), score in pairs.items():
-            if titles_match(titles[n], titles[m]) and not opposite_words(titles[n], titles[m]):
+            if titles_match(titles[n], titles[m]):  # (opposite words excluded there)
                 self._title_edges(groups[titles[n]], groups[titles[m]], score)
 
     def _title_edges(self, left: list[int], right: list[int], score: float) -> None:

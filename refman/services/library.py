@@ -140,6 +140,7 @@ class Library:
         """Bring references back from the trash."""
         with self.store.unit_of_work() as uow:
             moved = uow.set_trashed(ref_ids, False)
+            uow.unmark_merged(ref_ids)  # restored by hand: no longer merged away
         return Changed(reference_ids=frozenset(ref_ids), tags=True, everything=True, count=moved)
 
     def empty_trash(self) -> Changed:

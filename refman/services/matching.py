@@ -62,11 +62,29 @@ def _words_explained(mine: set[str], theirs: set[str], their_text: str) -> bool:
     return True
 
 
+_QUALIFIERS = frozenset("un non in im ir il dis anti semi self weakly multi single".split())
+
+
+def opposite_words(a_key: str, b_key: str) -> bool:
+    """Whether two title keys differ by a word and its negated or qualified form
+    ("supervised" / "unsupervised", "linear" / "nonlinear", "balanced" / "imbalanced"):
+    two papers, which ``titles_match``'s fragment rule takes for one word."""
+    a_words, b_words = set(a_key.split()), set(b_key.split())
+    for x in a_words - b_words:
+        for y in b_words - a_words:
+            longer, shorter = (x, y) if len(x) > len(y) else (y, x)
+            if longer.endswith(shorter) and longer[: -len(shorter)] in _QUALIFIERS:
+                return True
+    return False
+
+
 def titles_match(a_key: str, b_key: str) -> bool:
     """Whether two normalised titles (see ``title_key``) name the same paper."""
     if a_key == b_key:
         return True
     if _NUMBERISH.findall(a_key) != _NUMBERISH.findall(b_key):
+        return False
+    if opposite_words(a_key, b_key):
         return False
     if not fuzz.ratio(a_key, b_key, score_cutoff=TITLE_SIMILARITY_THRESHOLD):
         return False

@@ -66,6 +66,11 @@ DIFFERENT_PAPERS = [
     ),
     # a number or roman numeral differs
     ("Generative Adversarial Networks, Part I", "Generative Adversarial Networks, Part II"),
+    # a word and its negated form: two papers (the fragment rule would take them for one)
+    (
+        "Supervised Domain Adaptation for Semantic Segmentation",
+        "Unsupervised Domain Adaptation for Semantic Segmentation",
+    ),
     ("YOLOv3: An Incremental Improvement", "YOLOv4: An Incremental Improvement"),
     (
         "CMAE-V: Contrastive Masked Autoencoders for Video Action Recognition",
