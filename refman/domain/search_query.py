@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from refman.domain.text import fold
@@ -505,3 +505,30 @@ def _format(node: Node, *, top: bool = False) -> str:
         return "(" + " OR ".join(_format(n) for n in node.nodes) + ")"
     inner = " ".join(_format(n) for n in node.nodes)
     return inner if top or len(node.nodes) == 1 else f"({inner})"
+
+
+_TEXT_WORD = re.compile(r"\w+")
+
+
+def highlight_words(text: str) -> tuple[str, ...]:
+    """The folded words a search ``text`` looks for, to highlight in what it found (none
+    for a malformed query, or one that only filters)."""
+    try:
+        node = parse_query(text)
+    except QuerySyntaxError:
+        return ()
+    return tuple(dict.fromkeys(w for term in positive_terms(node) for w in term.words))
+
+
+def highlight_spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
+    """Where in ``text`` the words start that the search ``words`` match (a word matches
+    as a prefix, ignoring case and accents, as the search does): ``(start, end)`` of each
+    whole matching word."""
+    if not words or not text:
+        return []
+    spans = []
+    for match in _TEXT_WORD.finditer(text):
+        folded = fold(match.group())
+        if any(folded.startswith(word) for word in words):
+            spans.append(match.span())
+    return spans

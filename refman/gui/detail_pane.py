@@ -8,22 +8,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QUndoStack
+from PySide6.QtGui import QColor, QDesktopServices, QTextCursor, QUndoStack
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
     QStackedWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from refman.domain import Reference
+from refman.domain.search_query import highlight_spans
 from refman.gui.field_editors import ErrorLabel, LineFieldEdit, TextFieldEdit
+from refman.gui.highlight_delegate import HIGHLIGHT
 from refman.gui.library_bridge import LibraryBridge, ReferenceChange
 from refman.gui.notes_editor import NotesEditor
 from refman.gui.tag_chips import TagChipBox
@@ -134,6 +138,7 @@ class DetailPane(QWidget):
         self.tag_field.sig_tags_entered.connect(self.sig_tags_entered)
 
         self.editors: dict[str, LineFieldEdit | TextFieldEdit] = {}
+        self.highlight_words: tuple[str, ...] = ()
         self.errors: dict[str, ErrorLabel] = {}
         fields = QWidget(self)
         form = QFormLayout(fields)
@@ -288,6 +293,7 @@ class DetailPane(QWidget):
         self.chips.set_tags([(t, colours.get(t.casefold()), t) for t in ref.tags])
         for name, editor in self.editors.items():
             editor.set_value(field_text(ref, name))
+        self.show_highlights()
         self.provisional_hint.setVisible(ref.title_provisional)
         title_font = self.editors["title"].font()
         title_font.setItalic(ref.title_provisional)
@@ -374,6 +380,29 @@ class DetailPane(QWidget):
         if command is not None:
             self._undo_stack.push(command)
         return True
+
+    def set_highlight_words(self, words: tuple[str, ...]) -> None:
+        """Highlight these search words in the multi-line fields (title, abstract ...)."""
+        self.highlight_words = words
+        self.show_highlights()
+
+    def show_highlights(self) -> None:
+        """Mark the current search's words in the text fields, as the list does."""
+        words = self.highlight_words
+        for editor in self.editors.values():
+            if not isinstance(editor, QPlainTextEdit):
+                continue
+            selections = []
+            for start, end in highlight_spans(editor.toPlainText(), words):
+                selection = QTextEdit.ExtraSelection()
+                selection.format.setBackground(QColor(HIGHLIGHT))
+                selection.format.setForeground(QColor("#000000"))
+                cursor = QTextCursor(editor.document())
+                cursor.setPosition(start)
+                cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+                selection.cursor = cursor
+                selections.append(selection)
+            editor.setExtraSelections(selections)
 
     def flush(self) -> None:
         """Save a field being edited and the note being typed."""

@@ -35,6 +35,7 @@ from shiboken6 import isValid
 
 from refman import __version__
 from refman.domain.query import ReferenceQuery
+from refman.domain.search_query import highlight_words
 from refman.gui import settings as keys
 from refman.gui.auto_export_dialog import AutoExportDialog
 from refman.gui.detail_pane import DetailPane
@@ -341,6 +342,10 @@ class MainWindow(QMainWindow):
     # --- filtering ----------------------------------------------------------------------
     def _on_search_changed(self, text: str) -> None:
         self._search_text = text
+        words = highlight_words(text)
+        self.view.highlighter.words = words
+        self.view.viewport().update()
+        self.detail.set_highlight_words(words)
         self._apply_filters()
 
     def current_query(self) -> ReferenceQuery:

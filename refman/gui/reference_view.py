@@ -6,6 +6,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, Sign
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
+from refman.gui.highlight_delegate import HighlightDelegate
 from refman.gui.reference_table_model import HEADERS, SORT_KEYS, Column, ReferenceTableModel
 from refman.gui.tag_chip_delegate import TagChipDelegate
 
@@ -43,6 +44,9 @@ class ReferenceView(QTableView):
         self._header_selection = QItemSelectionModel(model, self)
         self.horizontalHeader().setSelectionModel(self._header_selection)
         self.setItemDelegateForColumn(Column.TAGS, TagChipDelegate(self))
+        self.highlighter = HighlightDelegate(self)
+        for column in (Column.TITLE, Column.AUTHORS, Column.VENUE):
+            self.setItemDelegateForColumn(column, self.highlighter)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)

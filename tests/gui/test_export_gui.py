@@ -178,3 +178,22 @@ def test_keep_files_updated_dialog_adds_by_enter_and_follows_the_extension(
     dialog.remove_button.click()
     assert seeded.auto_exports() == []
     dialog.reject()
+
+
+def test_search_words_are_highlighted_in_the_list_and_the_detail_pane(
+    qtbot: QtBot, open_window: Opener, seeded: Library
+) -> None:
+    from tests.gui.test_main_window import search
+
+    window = open_window(seeded)
+    search(qtbot, window, "distillation")
+    assert window.view.highlighter.words == ("distillation",)
+    window.view.selectRow(0)
+    abstract = window.detail.editors["abstract"]
+    qtbot.waitUntil(lambda: bool(abstract.extraSelections()))
+    marked = {s.cursor.selectedText().casefold() for s in abstract.extraSelections()}
+    assert all(word.startswith("distillation") for word in marked)
+    assert not window.view.grab().isNull()  # the delegate paints highlighted cells
+    window.search.clear()  # clearing searches at once
+    qtbot.waitUntil(lambda: window.view.highlighter.words == ())
+    assert not abstract.extraSelections()

@@ -254,3 +254,16 @@ def test_any_text_parses_or_raises_a_query_syntax_error(pieces: list[str]) -> No
         error = None
         assert parse_query(format_query(node)) == node
     assert error is None or 0 <= error.position <= len(text)
+
+
+def test_highlight_words_and_spans_follow_the_search() -> None:
+    from refman.domain.search_query import highlight_spans, highlight_words
+
+    words = highlight_words('contrast "self distillation" -foo author:féng year:2021')
+    assert words == ("contrast", "self", "distillation", "feng")
+    text = "CSD: Contrastive Self-Distillation by Féng"
+    assert [text[a:b] for a, b in highlight_spans(text, words)] == [
+        "Contrastive", "Self", "Distillation", "Féng"
+    ]  # fmt: skip
+    assert highlight_words("year:20x1") == ()  # malformed: nothing to highlight
+    assert highlight_spans(text, ()) == []
