@@ -1,7 +1,10 @@
-"""The JSON objects printed by ``list --json`` and ``show --json``."""
+"""The JSON objects printed by ``list --json`` and ``show --json``, and the reference lines
+of ``list`` and ``search``."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from refman.domain import Reference
@@ -53,3 +56,15 @@ def reference_object(ref: Reference, *, details: bool = False) -> dict[str, Any]
             for p in ref.provenance
         ]
     return obj
+
+
+def print_references(refs: Sequence[Reference], *, as_json: bool) -> None:
+    """``refs`` as a JSON array of ``reference_object``, or one line each: id, citation
+    key, year and title (``~`` before a provisional title)."""
+    if as_json:
+        print(json.dumps([reference_object(r) for r in refs], ensure_ascii=False, indent=1))
+        return
+    for ref in refs:
+        year = ref.year or "----"
+        marker = "~" if ref.title_provisional else " "
+        print(f"{ref.id:>6} {ref.citekey:<28} {year} {marker}{ref.title}")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from refman.domain import Reference
 from refman.gui.library_bridge import LibraryBridge
 from refman.gui.task_runner import TaskControl, TaskRunner
-from refman.gui.undo_commands import MergeCommand, MergePlan
+from refman.gui.undo_commands import MergeCommand, MergePlan, merge_plans
 from refman.services.duplicates import Cluster, MergeRecord
 from refman.services.errors import USER_ERRORS
 from refman.services.library import Changed
@@ -269,7 +269,7 @@ class DuplicatesDialog(QDialog):
         self._set_busy(True)
 
         def job(_control: TaskControl) -> list[MergeRecord]:
-            return [library.merge(p.ids, p.master, dict(p.choices))[1] for p in plans]
+            return merge_plans(library, plans)
 
         def done(records: list[MergeRecord]) -> None:
             bridge.apply(Changed(tags=True, collections=True, everything=True))

@@ -150,7 +150,8 @@ class ExportController(QObject):
         self.dialog.open()
 
     def _on_exported(self, result: ExportResult) -> None:
-        self.sig_reported.emit(result.summary()[0].upper() + result.summary()[1:] + ".")
+        line = result.summary()
+        self.sig_reported.emit(f"{line[:1].upper()}{line[1:]}.")
 
     # --- clipboard --------------------------------------------------------------------------
     def copy_citation(self) -> None:
@@ -235,6 +236,10 @@ class ExportController(QObject):
         )
 
     # --- auto-export ------------------------------------------------------------------------
+    def set_auto_export_count(self, count: int) -> None:
+        """How many auto-exports there are now (none: changes schedule nothing)."""
+        self.has_auto_exports = count > 0
+
     def schedule_auto_exports(self, *_args: object) -> None:
         """A change happened: bring the auto-exported files up to date shortly."""
         if self.has_auto_exports and not self._runner.closed:

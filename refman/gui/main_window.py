@@ -660,9 +660,7 @@ class MainWindow(QMainWindow):
     def show_auto_exports(self) -> None:
         """Open Keep Files Updated (auto-export)."""
         dialog = AutoExportDialog(self.library, self.runner, self)
-        dialog.sig_exports_changed.connect(
-            lambda n: setattr(self.exports, "has_auto_exports", n > 0)
-        )
+        dialog.sig_exports_changed.connect(self.exports.set_auto_export_count)
         self.auto_export_dialog = dialog
         dialog.open()
 

@@ -107,8 +107,9 @@ def limited_query(library: Library) -> LimitedQuery | None:
     return lambda query, limit: query_ids(query, limit=limit)
 
 
-DRAG_CITATIONS_MAX = 200
-"""Dragging more rows than this carries their ids only (formatting is not free)."""
+DRAG_CITATIONS_MAX = 20
+"""Dragging more rows than this carries their ids only: Qt asks for the drag's data on
+the UI thread, and a citation costs a few milliseconds to format."""
 
 
 def encode_ids(ids: Iterable[int]) -> QMimeData:

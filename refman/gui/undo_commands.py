@@ -18,7 +18,7 @@ from refman.domain import Reference
 from refman.gui.library_bridge import NOTES, TAGS, LibraryBridge
 from refman.services.duplicates import MergeRecord
 from refman.services.errors import USER_ERRORS
-from refman.services.library import Changed
+from refman.services.library import Changed, Library
 
 
 def merge_changes(changes: Iterable[Changed]) -> Changed:
@@ -354,6 +354,11 @@ class MergePlan:
     choices: tuple[tuple[str, int], ...] = ()
 
 
+def merge_plans(library: Library, plans: Sequence[MergePlan]) -> list[MergeRecord]:
+    """Merge each plan (any thread); the records undo them (``Library.unmerge``)."""
+    return [library.merge(plan.ids, plan.master, dict(plan.choices))[1] for plan in plans]
+
+
 class MergeCommand(LibraryCommand):
     """Merging clusters of duplicates: undo restores the merged-away references and the
     masters' fields (``Library.unmerge``); redo merges the same plans again."""
@@ -367,10 +372,7 @@ class MergeCommand(LibraryCommand):
         self._records = records
 
     def _redo(self) -> Changed:
-        library = self._bridge.library
-        self._records = [
-            library.merge(plan.ids, plan.master, dict(plan.choices))[1] for plan in self._plans
-        ]
+        self._records = merge_plans(self._bridge.library, self._plans)
         return Changed(tags=True, collections=True, everything=True)
 
     def _undo(self) -> Changed:

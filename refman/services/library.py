@@ -271,29 +271,28 @@ class Library:
         self, name: str, parent: str | int | None = None, query: str | None = None
     ) -> Collection:
         """A new folder (in ``parent``) or, with ``query``, a saved search."""
-        name = " ".join(name.split())
-        if not name or "/" in name:
-            raise UserError("collection: a name is needed, without '/'")
+        name = _collection_name(name)
         if query is not None:
             try:
                 parse_query(query)
             except QuerySyntaxError as exc:
                 raise UserError(f"saved search: {exc}") from None
-        parent_id = None if parent is None else self.collection(parent).id
-        if parent_id is not None and self.collection(parent_id).query is not None:
-            raise UserError("collection: a saved search cannot hold collections")
+        parent_id = None
+        if parent is not None:
+            holder = self.collection(parent)
+            if holder.query is not None:
+                raise UserError("collection: a saved search cannot hold collections")
+            parent_id = holder.id
         siblings = [c for c in self.store.collections() if c.parent_id == parent_id]
         if any(c.name.casefold() == name.casefold() for c in siblings):
             raise UserError(f"collection: {name!r} exists already there")
         with self.store.unit_of_work() as uow:
             new_id = uow.create_collection(name, parent_id, query)
-        return self.collection(new_id)
+        return Collection(name, new_id, parent_id, query, None if query is not None else 0)
 
     def rename_collection(self, ref: str | int, name: str) -> Changed:
         """Rename a folder or saved search."""
-        name = " ".join(name.split())
-        if not name or "/" in name:
-            raise UserError("collection: a name is needed, without '/'")
+        name = _collection_name(name)
         collection = self.collection(ref)
         with self.store.unit_of_work() as uow:
             uow.update_collection(collection.id or 0, name=name)
@@ -469,6 +468,15 @@ def validate_field(name: str, value: Any) -> Any:
     if name == "citekey" and not re.fullmatch(r"[A-Za-z0-9_:.\-]+", text):
         raise UserError("citekey: use letters, digits and _ : . - only")
     return text
+
+
+def _collection_name(name: str) -> str:
+    """A collection's name with its spaces tidied; refused when empty or holding "/" (the
+    path separator)."""
+    name = " ".join(name.split())
+    if not name or "/" in name:
+        raise UserError("collection: a name is needed, without '/'")
+    return name
 
 
 def _clean_tag_names(names: Sequence[str]) -> list[str]:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from refman.cli.json_output import reference_object
+from refman.cli.json_output import print_references
 from refman.services.library import Library
 
 NAME = "list"
@@ -23,11 +22,5 @@ def parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def command(args: argparse.Namespace, library: Library) -> int:
     """Print one line per reference, or a JSON array."""
     refs = library.references(args.tag)
-    if args.json:
-        print(json.dumps([reference_object(r) for r in refs], ensure_ascii=False, indent=1))
-        return 0
-    for ref in refs:
-        year = ref.year or "----"
-        marker = "~" if ref.title_provisional else " "
-        print(f"{ref.id:>6} {ref.citekey:<28} {year} {marker}{ref.title}")
+    print_references(refs, as_json=args.json)
     return 0

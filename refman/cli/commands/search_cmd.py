@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from refman.cli.json_output import reference_object
+from refman.cli.json_output import print_references
 from refman.services.library import Library
 
 NAME = "search"
@@ -51,11 +50,5 @@ def command(args: argparse.Namespace, library: Library) -> int:
         widened = "; ".join(f"{w} -> {', '.join(alts)}" for w, alts in result.expansions.items())
         print(f"refman: few exact matches; also searched near misses: {widened}", file=sys.stderr)
     refs = library.store.references(result.ids)
-    if args.json:
-        print(json.dumps([reference_object(r) for r in refs], ensure_ascii=False, indent=1))
-        return 0
-    for ref in refs:
-        year = ref.year or "----"
-        marker = "~" if ref.title_provisional else " "
-        print(f"{ref.id:>6} {ref.citekey:<28} {year} {marker}{ref.title}")
+    print_references(refs, as_json=args.json)
     return 0
