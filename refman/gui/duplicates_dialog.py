@@ -94,6 +94,7 @@ class DuplicatesDialog(QDialog):
 
         self.status = QLabel("Looking for duplicates…")
         self.clusters = QListWidget()
+        self.clusters.setWordWrap(True)
         self.clusters.currentRowChanged.connect(self._show_cluster)
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
