@@ -39,6 +39,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from benchmarks import without_automatic_backups
 from benchmarks.synthetic import WORDS, title_words
 from refman.domain import Person, Reference
 
@@ -388,6 +389,7 @@ def report(figures: dict[str, Any]) -> None:
 
 def main() -> None:
     """Build or reuse the library, measure, print the table and the JSON figures."""
+    without_automatic_backups()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=DEFAULT_RECORDS)
     parser.add_argument("--library", type=Path, help="library to reuse or create")

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import without_automatic_backups
 from benchmarks.bench_gui import DEFAULT_RECORDS, ensure_library
 
 RUNS = 5
@@ -100,6 +101,7 @@ def report(figures: dict[str, Any]) -> None:
 
 def main() -> None:
     """Build or reuse the library, measure, print the table and the JSON figures."""
+    without_automatic_backups()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=DEFAULT_RECORDS)
     parser.add_argument("--library", type=Path, help="library to reuse or create")

@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks import without_automatic_backups
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
@@ -54,6 +56,11 @@ DEFAULT_RECORDS = 100_000
 WARM_RUNS = 5
 SELECTED_ROWS = 1_000
 TAG_REPEATS = 5
+VOCABULARIES = ("worst", "realistic")
+VOCABULARY_HELP = (
+    "abstracts of the benchmark library: 'worst' (68 words, each in 94%% of abstracts) or "
+    "'realistic' (function words, topic words as often as in real abstracts, a Zipf tail)"
+)
 BENCH_TAG = "to-review"
 """The tag the tagging measure adds: it exists (on the newest references) but not on
 the first rows of the list."""
@@ -158,10 +165,11 @@ def library_count(path: Path) -> int | None:
         library.store.close()
 
 
-def build_library(path: Path, records: int) -> dict[str, Any]:
+def build_library(path: Path, records: int, vocabulary: str = "worst") -> dict[str, Any]:
     """Import ``records`` synthetic references into a new library at ``path`` and tag
     some of them; built under a temporary name, so an interrupted build is never
-    reused."""
+    reused. ``vocabulary``: ``worst`` (every word in 94% of abstracts) or ``realistic``
+    (``benchmarks.synthetic.RealisticText``)."""
     from benchmarks.synthetic import write_listing
     from refman.app import open_library
     from refman.domain.query import ReferenceQuery
@@ -174,7 +182,9 @@ def build_library(path: Path, records: int) -> dict[str, Any]:
     figures: dict[str, Any] = {"records": records}
     with tempfile.TemporaryDirectory(prefix="refman-bench-gui-dump-") as tmp:
         started = time.perf_counter()
-        dump = write_listing(Path(tmp) / "listing.txt", records)
+        dump = write_listing(
+            Path(tmp) / "listing.txt", records, realistic=vocabulary == "realistic"
+        )
         figures["write_listing_s"] = round(time.perf_counter() - started, 2)
         library = open_library(str(building))
         try:
@@ -206,7 +216,7 @@ def build_library(path: Path, records: int) -> dict[str, Any]:
     return figures
 
 
-def ensure_library(path: Path, records: int) -> dict[str, Any]:
+def ensure_library(path: Path, records: int, vocabulary: str = "worst") -> dict[str, Any]:
     """Reuse the library at ``path`` if it holds ``records`` references, else build it
     (in a child process, so the import's memory is not counted as the window's)."""
     count = library_count(path)
@@ -221,7 +231,7 @@ def ensure_library(path: Path, records: int) -> dict[str, Any]:
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_gui", "--build-only",
-         "--records", str(records), "--library", str(path)],
+         "--records", str(records), "--library", str(path), "--vocabulary", vocabulary],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode != 0:
@@ -249,6 +259,7 @@ def isolated_environment(home: Path) -> dict[str, str]:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         env[name] = str(folder)
     env["QT_QPA_PLATFORM"] = "offscreen"
+    env["REFMAN_AUTO_BACKUP"] = "off"  # (a daily backup of 1.5 GB must not land in a measure)
     return env
 
 
@@ -750,6 +761,7 @@ def _work_folder() -> Iterator[Path]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Build or reuse the library, run the measures and print the results."""
+    without_automatic_backups()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=DEFAULT_RECORDS)
     parser.add_argument(
@@ -757,13 +769,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--warm-runs", type=int, default=WARM_RUNS)
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--vocabulary", choices=VOCABULARIES, default="worst", help=VOCABULARY_HELP)
     args = parser.parse_args(argv)
     if args.build_only:
-        print(json.dumps(build_library(args.library, args.records)))
+        print(json.dumps(build_library(args.library, args.records, args.vocabulary)))
         return
     with _work_folder() as work:
         library = args.library.resolve() if args.library else work / "library.sqlite"
-        built = ensure_library(library, args.records)
+        built = ensure_library(library, args.records, args.vocabulary)
         starts = measure_start(library, work, args.warm_runs)
         inner = measure_in_process(library, work)
     figures = report(args.records, starts, inner)

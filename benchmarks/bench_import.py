@@ -24,12 +24,14 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks import without_automatic_backups
 from refman.app import open_library
 from refman.services.importing import import_files
 
 
 def main(argv: list[str]) -> None:
     """Import the files into the library at ``argv[0]`` and report."""
+    without_automatic_backups()
     db, *files = argv
     library = open_library(db)
     started = time.perf_counter()

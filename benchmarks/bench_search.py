@@ -34,7 +34,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_gui import DEFAULT_RECORDS, ensure_library, percentile
+from benchmarks import without_automatic_backups
+from benchmarks.bench_gui import (
+    DEFAULT_RECORDS,
+    VOCABULARIES,
+    VOCABULARY_HELP,
+    ensure_library,
+    percentile,
+)
 
 RUNS = 7
 TARGET_REBUILD_S = 10.0
@@ -155,6 +162,7 @@ def report(figures: dict[str, Any]) -> None:
     def met(value: float, target: float) -> str:
         return "yes" if value <= target else "**no**"
 
+    print(f"Benchmark library: {figures.get('vocabulary', 'worst')} vocabulary\n")
     plain, fuzzy = figures["plain"], figures["fuzzy"]
     rebuild, vocabulary = figures["rebuild_s"], figures["vocabulary_load_ms"]
     checkpoint = figures["rebuild_checkpoint_s"]
@@ -202,14 +210,17 @@ def report(figures: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Build or reuse the library, measure, print the table and the JSON figures."""
+    without_automatic_backups()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=DEFAULT_RECORDS)
     parser.add_argument("--library", type=Path, help="library to reuse or create")
+    parser.add_argument("--vocabulary", choices=VOCABULARIES, default="worst", help=VOCABULARY_HELP)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="refman-bench-search-") as tmp:
         library = args.library.resolve() if args.library else Path(tmp) / "library.sqlite"
-        ensure_library(library, args.records)
+        ensure_library(library, args.records, args.vocabulary)
         figures = measure(library)
+        figures["vocabulary"] = args.vocabulary
     report(figures)
     print(json.dumps(figures))
     sys.stdout.flush()

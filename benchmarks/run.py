@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks import without_automatic_backups
 from benchmarks.synthetic import write_listing, write_profile
 
 TARGET_RATE = 20_000
@@ -51,13 +52,14 @@ def import_benchmarks(records: int, work: Path) -> list[tuple[str, dict[str, Any
     return rows
 
 
-def table_benchmark(module: str, records: int, library: Path) -> None:
+def table_benchmark(module: str, records: int, library: Path, *options: str) -> None:
     """A benchmark over a library of ``records`` references (``benchmarks.bench_gui`` and
     ``benchmarks.bench_export`` share one, the first to run builds it;
     ``benchmarks.bench_duplicates`` builds its own): its Markdown table goes straight to
     stdout, its JSON figures (the last line) are dropped."""
     out = subprocess.run(
-        [sys.executable, "-m", module, "--records", str(records), "--library", str(library)],
+        [sys.executable, "-m", module, "--records", str(records), "--library", str(library),
+         *options],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if out.returncode != 0:
@@ -65,11 +67,12 @@ def table_benchmark(module: str, records: int, library: Path) -> None:
     print("\n".join(out.stdout.strip().splitlines()[:-1]))
 
 
-BENCHMARKS = ("import", "gui", "export", "search", "duplicates")
+BENCHMARKS = ("import", "gui", "bundle", "export", "search", "duplicates", "reader", "postgres")
 
 
 def main() -> None:
     """Run the benchmarks and print the tables."""
+    without_automatic_backups()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument(
@@ -79,17 +82,30 @@ def main() -> None:
     chosen = args.only or BENCHMARKS
     with tempfile.TemporaryDirectory(prefix="refman-bench-") as tmp:
         library = Path(tmp) / "library.sqlite"
-        if "gui" in chosen:
+        realistic = Path(tmp) / "library-realistic.sqlite"
+        if "gui" in chosen:  # on realistic abstracts, then on the worst case
+            table_benchmark(
+                "benchmarks.bench_gui", args.records, realistic, "--vocabulary", "realistic"
+            )
             table_benchmark("benchmarks.bench_gui", args.records, library)
+        if "bundle" in chosen:  # dist/refman (make bundle) started on the same library
+            table_benchmark("benchmarks.bench_bundle", args.records, library)
         if "export" in chosen:
             table_benchmark("benchmarks.bench_export", args.records, library)
         if "search" in chosen:  # (rebuilds the shared library's search index in place)
+            table_benchmark(
+                "benchmarks.bench_search", args.records, realistic, "--vocabulary", "realistic"
+            )
             table_benchmark("benchmarks.bench_search", args.records, library)
         if "duplicates" in chosen:  # its own library, with planted duplicates
             duplicates = Path(tmp) / "duplicates.sqlite"
             table_benchmark("benchmarks.bench_duplicates", args.records, duplicates)
+        if "reader" in chosen:  # its own small library and a 100-page PDF
+            table_benchmark("benchmarks.bench_reader", args.records, Path(tmp) / "reader.sqlite")
         if "import" in chosen:
             import_table(import_benchmarks(args.records, Path(tmp)))
+        if "postgres" in chosen:  # its own throwaway server and library
+            table_benchmark("benchmarks.bench_postgres", args.records, Path(tmp) / "unused")
 
 
 def import_table(rows: list[tuple[str, dict[str, Any]]]) -> None:

@@ -2,6 +2,9 @@
 # Make sure the Debian libraries Qt needs are present.
 #   debian-deps.sh offscreen   libraries for Qt's offscreen platform (tests)
 #   debian-deps.sh window      plus what a real X11 window and Xvfb need
+#   debian-deps.sh postgres    PostgreSQL's server, which the tests start on 127.0.0.1
+#   debian-deps.sh desktop     the desktop-entry, MIME and AppStream tools the tests use
+#   debian-deps.sh bundle      what PyInstaller runs on Linux (strip, objdump)
 # As root, missing packages are installed with apt-get; otherwise the exact command is printed.
 set -euo pipefail
 
@@ -11,10 +14,18 @@ window=(xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
         libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1
         libxkbcommon-x11-0)
 
-wanted=("${offscreen[@]}")
-if [ "${1:-offscreen}" = window ]; then
-  wanted+=("${window[@]}")
-fi
+postgres=(postgresql)
+desktop=(desktop-file-utils appstream shared-mime-info)
+bundle=(binutils)
+
+case "${1:-offscreen}" in
+  offscreen) wanted=("${offscreen[@]}") ;;
+  window) wanted=("${offscreen[@]}" "${window[@]}") ;;
+  postgres) wanted=("${postgres[@]}") ;;
+  desktop) wanted=("${desktop[@]}") ;;
+  bundle) wanted=("${bundle[@]}") ;;
+  *) echo "debian-deps: unknown group $1" >&2; exit 2 ;;
+esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "debian-deps: not a Debian-like system; install Qt 6's runtime libraries yourself" >&2
@@ -34,7 +45,7 @@ if [ "$(id -u)" -eq 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "debian-deps: Qt needs these Debian packages; install them with:" >&2
+  echo "debian-deps: refman needs these Debian packages; install them with:" >&2
   echo "  sudo apt-get install ${missing[*]}" >&2
   exit 1
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from refman.app import open_library
 from refman.services.library import Library
+from tests import pg_server as pg
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+"""A module marked ``both_backends`` runs each test using ``library`` on both stores."""
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -24,10 +29,70 @@ def library_path(tmp_path: Path) -> Path:
     return tmp_path / "library.sqlite"
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run ``both_backends`` tests once on SQLite and once on PostgreSQL."""
+    marked = metafunc.definition.get_closest_marker("both_backends")
+    if marked and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def library(library_path: Path) -> Iterator[Library]:
-    """An empty library in a real SQLite file."""
-    lib = open_library(str(library_path))
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` unless the test runs on both backends."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pg.Server]:
+    """The test PostgreSQL server: ``REFMAN_TEST_PG_URL``'s, else a throwaway one.
+
+    A server that cannot start is an error, never a skip: ``make test`` installs it."""
+    server = pg.from_environment()
+    if server is not None:
+        yield server
+        return
+    server = pg.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: pg.Server) -> str:
+    """A database migrated once; each test's library is a fast copy of it."""
+    name = pg_server.create_database()
+    lib = open_library(pg_server.url(name))
+    lib.store.close()
+    return name
+
+
+@contextmanager
+def fresh_library_url(backend: str, path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where a new library lives: the SQLite file ``path``, or a fresh PostgreSQL
+    database (dropped afterwards)."""
+    if backend == "sqlite":
+        yield str(path)
+        return
+    server: pg.Server = request.getfixturevalue("pg_server")
+    name = server.create_database(template=request.getfixturevalue("pg_template"))
+    try:
+        yield server.url(name)
+    finally:
+        server.drop_database(name)
+
+
+@pytest.fixture
+def library_url(backend: str, library_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test library's location: an SQLite file, or a fresh PostgreSQL database."""
+    with fresh_library_url(backend, library_path, request) as url:
+        yield url
+
+
+@pytest.fixture
+def library(library_url: str) -> Iterator[Library]:
+    """An empty library in a real SQLite file (or a PostgreSQL database, see BACKENDS)."""
+    lib = open_library(library_url)
     yield lib
     lib.store.close()
 

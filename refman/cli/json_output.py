@@ -42,9 +42,22 @@ def reference_object(ref: Reference, *, details: bool = False) -> dict[str, Any]
         "added": ref.added.isoformat() if ref.added else None,
         "modified": ref.modified.isoformat() if ref.modified else None,
         "version": ref.version,
+        "reading_status": ref.reading_status,
+        "last_page": ref.last_page,
     }
     if details:
-        obj["attachments"] = [{"location": a.location, "kind": a.kind} for a in ref.attachments]
+        obj["attachments"] = [
+            {
+                "id": a.id,
+                "location": a.location,
+                "kind": a.kind,
+                "copied": a.copied,
+                "mime": a.mime or None,
+                "size": a.size,
+                "missing": a.missing,
+            }
+            for a in ref.attachments
+        ]
         obj["provenance"] = [
             {
                 "source": p.source,

@@ -42,11 +42,35 @@ class Note:
 
 @dataclass(slots=True)
 class Attachment:
-    """A file path or URL attached to a reference."""
+    """A file path or URL attached to a reference.
+
+    ``copied``: a copy refman made in the library's attachment folder (else a link to the
+    file where it is). ``mime`` and ``size`` are what the file was when attached.
+    ``missing`` is not stored: set when the file was looked for and not found (see
+    ``refman.services.attachments.check_files``)."""
 
     location: str
     kind: str = "file"  # "file" or "url"
     id: int | None = None
+    copied: bool = False
+    mime: str = ""
+    size: int | None = None
+    added: dt.datetime | None = None
+    missing: bool = False
+
+    @property
+    def is_pdf(self) -> bool:
+        """Whether this is a PDF file (by media type, else by name)."""
+        if self.kind != "file":
+            return False
+        return self.mime == "application/pdf" or self.location.lower().endswith(".pdf")
+
+    @property
+    def name(self) -> str:
+        """The file's name (or the URL), for people."""
+        if self.kind != "file":
+            return self.location
+        return self.location.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
 @dataclass(slots=True)
@@ -128,6 +152,14 @@ class Reference:
     added: dt.datetime | None = None
     modified: dt.datetime | None = None
     version: int = 1
+    reading_status: str = "unread"
+    """One of ``READING_STATUSES``; set by reading, not an edit (no new ``version``)."""
+    last_page: int | None = None
+    """The page (0-based) the reader last showed."""
+
+
+READING_STATUSES: tuple[str, ...] = ("unread", "reading", "read")
+"""A reference's reading states, in the order a paper goes through them."""
 
 
 REFERENCE_FIELDS: tuple[str, ...] = (

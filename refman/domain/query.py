@@ -16,6 +16,8 @@ class SortKey(StrEnum):
     YEAR = "year"
     VENUE = "venue"
     ADDED = "added"
+    STATUS = "status"
+    """Reading status: read, reading, unread (in the order of their names)."""
     RELEVANCE = "relevance"
 
 
@@ -56,3 +58,4 @@ class ListRow:
     venue: str
     added: dt.datetime
     tags: tuple[tuple[str, str | None], ...]
+    reading_status: str = "unread"

@@ -17,6 +17,7 @@ Grammar (``refman search``, the window's search field and ``ReferenceQuery.text`
     type:preprint           entry type
     has:note has:pdf has:code has:attachment has:doi has:arxiv has:abstract has:tag
     added:7d                added within 24h, 7d, 2w, 3m (30 days), 1y (365 days)
+    status:reading          reading status: unread, reading or read
     arxiv:2106.16128  doi:10.1109/   identifier (prefix)
 
 Field names ignore case and take plural forms (``authors:``, ``tags:``, ``notes:``);
@@ -74,7 +75,14 @@ ADDED_UNITS: dict[str, dt.timedelta] = {
 }
 """``added:`` units: hours, days, weeks, months (30 days), years (365 days)."""
 
-_FILTERS = frozenset({"tag", "tags", "year", "type", "has", "added", "arxiv", "doi"})
+STATUS_VALUES: dict[str, str] = {
+    "unread": "unread",
+    "reading": "reading",
+    "read": "read",
+}
+"""``status:`` values -> the reading status (``refman.domain.model.READING_STATUSES``)."""
+
+_FILTERS = frozenset({"tag", "tags", "year", "type", "has", "added", "arxiv", "doi", "status"})
 FIELD_NAMES = frozenset(TEXT_FIELDS) | _FILTERS
 """Every name allowed before a colon."""
 
@@ -164,6 +172,13 @@ class AddedWithin:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusIs:
+    """Reading status ``status`` (one of the values of ``STATUS_VALUES``)."""
+
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class IdentifierIs:
     """An identifier starting with ``value``: ``kind`` is ``arxiv`` or ``doi``."""
 
@@ -192,7 +207,7 @@ class AllOf:
     nodes: tuple[Node, ...] = ()
 
 
-Filter = TagIs | YearIn | TypeIs | Has | AddedWithin | IdentifierIs
+Filter = TagIs | YearIn | TypeIs | Has | AddedWithin | IdentifierIs | StatusIs
 Node = Term | Filter | Not | AnyOf | AllOf
 
 
@@ -405,6 +420,12 @@ def _field(token: _Token) -> Node:
         return Has(what)
     if name == "added":
         return _added(value, at)
+    if name == "status":
+        status = STATUS_VALUES.get(value.lower())
+        if status is None:
+            choices = ", ".join(STATUS_VALUES)
+            raise QuerySyntaxError(f"status: {value!r} is not one of {choices}", at)
+        return StatusIs(status)
     if name == "arxiv":
         return IdentifierIs("arxiv", value.removeprefix("arXiv:").removeprefix("arxiv:"))
     return IdentifierIs("doi", value.lower())
@@ -497,6 +518,8 @@ def _format(node: Node, *, top: bool = False) -> str:
         return f"has:{node.what}"
     if isinstance(node, AddedWithin):
         return f"added:{node.amount}{node.unit}"
+    if isinstance(node, StatusIs):
+        return f"status:{node.status}"
     if isinstance(node, IdentifierIs):
         return f"{node.kind}:{_quoted(node.value)}"
     if isinstance(node, Not):

@@ -11,6 +11,7 @@ later (BibTeX, RIS) should keep their sniffers as specific.
 from refman.formats import researcher_profile  # isort: skip  (registration order)
 from refman.formats import arxiv_atom  # isort: skip  (registered before the listing)
 from refman.formats import ris  # isort: skip  (registered before the listing)
+from refman.formats import crossref_json  # isort: skip  (registered before CSL-JSON)
 from refman.formats import arxiv_listing, bibtex, csl_json
 from refman.formats.base import Format, FormatError, by_name, detect, formats, register
 
@@ -21,6 +22,7 @@ __all__ = [
     "arxiv_listing",
     "bibtex",
     "by_name",
+    "crossref_json",
     "csl_json",
     "detect",
     "formats",

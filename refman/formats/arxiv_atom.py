@@ -236,5 +236,6 @@ FORMAT = register(
         extensions=(".atom", ".xml"),
         sniff=sniff,
         read=read,
+        streams=False,
     )
 )

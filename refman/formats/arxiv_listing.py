@@ -60,6 +60,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from refman.domain import Provenance, Reference
+from refman.domain.identifiers import ArxivId, parse_arxiv_id
+from refman.domain.identifiers import arxiv_id_at as _id_at
 from refman.formats.base import Format, FormatError, register
 from refman.formats.enrichment import code_url, find_venue, page_and_figure_counts
 from refman.formats.enrichment import provisional_title as _provisional_title
@@ -68,10 +70,7 @@ __all__ = ["FORMAT", "NAME", "ArxivId", "parse_arxiv_id", "read", "sniff"]
 
 NAME = "arxiv-listing"
 
-_NEW_ID = re.compile(r"([0-9][0-9])([0-9][0-9])\.([0-9]{4,5})")
-_OLD_ID = re.compile(r"([a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?)/([0-9][0-9])([0-9][0-9])([0-9]{3})")
 _OLD_ARCHIVE = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?/")
-_VERSION = re.compile(r"v([0-9]{1,4})")
 _CREATED = re.compile(r"Created:[ \t]*([0-9]{4})-([0-9][0-9])-([0-9][0-9])")
 _GLUE = re.compile(r"(?<=[0-9)\]])(?=[A-Z][a-z]|[AI][ \t,])")
 """A glued abstract after a journal reference: a capitalised word right after a digit or
@@ -87,59 +86,6 @@ _FOREIGN_START = re.compile(r"\s*(?:@|%|TY  - |Researcher profile[ \t]*(?:\n|$))
 """BibTeX, JabRef headers, RIS and profile pages are never listings."""
 
 _MAX_GLUED_JOURNAL = 250
-_FIRST_FIVE_DIGIT_MONTH = 1501
-
-
-@dataclass(frozen=True, slots=True)
-class ArxivId:
-    """A parsed identifier: ``id`` has no version suffix; ``version`` is None without one;
-    ``year`` and ``month`` are those of submission, read from the identifier."""
-
-    id: str
-    version: int | None
-    year: int
-    month: int
-
-
-def parse_arxiv_id(text: str) -> ArxivId | None:
-    """Parse a whole identifier such as ``2106.16128v2``, ``arXiv:hep-th/9901001``."""
-    text = text.strip()
-    if text[:6].lower() == "arxiv:":
-        text = text[6:].strip()
-    parsed = _id_at(text, 0)
-    if parsed is None or parsed[1] != len(text):
-        return None
-    return parsed[0]
-
-
-def _id_at(text: str, pos: int) -> tuple[ArxivId, int] | None:
-    """The identifier starting at ``pos`` and where it ends, or None when malformed."""
-    match = _NEW_ID.match(text, pos)
-    if match is not None:
-        yy, mm, number = match.groups()
-        width = 5 if int(yy + mm) >= _FIRST_FIVE_DIGIT_MONTH else 4
-        if len(number) < width:
-            return None
-        end = match.start(3) + width
-        identifier = f"{yy}{mm}.{number[:width]}"
-        year = 2000 + int(yy)
-    else:
-        match = _OLD_ID.match(text, pos)
-        if match is None:
-            return None
-        archive, yy, mm, number = match.groups()
-        end = match.end()
-        identifier = f"{archive}/{yy}{mm}{number}"
-        year = 1900 + int(yy) if int(yy) >= 91 else 2000 + int(yy)
-    month = int(mm)
-    if not 1 <= month <= 12:
-        return None
-    version = None
-    version_match = _VERSION.match(text, end)
-    if version_match is not None:
-        version = int(version_match.group(1))
-        end = version_match.end()
-    return ArxivId(identifier, version, year, month), end
 
 
 def sniff(head: str) -> bool:

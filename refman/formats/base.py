@@ -87,6 +87,10 @@ class Format:
     sniff: Sniffer
     read: Reader
     write: Writer | None = None
+    streams: bool = True
+    """Whether the reader takes its input line by line in bounded memory; a reader that
+    needs the whole text (BibTeX's crossrefs, JSON, XML) sets False, and the importer
+    refuses files too large to hold (``reading.WHOLE_FILE_MAX_BYTES``)."""
 
 
 _FORMATS: dict[str, Format] = {}
@@ -111,7 +115,11 @@ def by_name(name: str) -> Format:
 def detect(text: str, source: str) -> Format:
     """The first registered format whose sniffer accepts ``text``."""
     for fmt in _FORMATS.values():
-        if fmt.sniff(text):
+        try:
+            accepted = fmt.sniff(text)
+        except RecursionError:  # input nested deeper than any bibliography
+            accepted = False
+        if accepted:
             return fmt
     raise FormatError(source, None, "not a recognised bibliography format")
 

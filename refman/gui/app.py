@@ -1,4 +1,4 @@
-"""Start the desktop window: ``refman`` without a sub-command calls :func:`run`."""
+"""Start the desktop window: ``refman [FILE...]`` without a sub-command calls :func:`launch`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,29 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSocketNotifier
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Signal
+from PySide6.QtGui import QFileOpenEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from refman.gui.app_icon import app_icon
 from refman.gui.binding_check import binding_problem
+from refman.gui.connect_dialog import LibraryLogin
 from refman.gui.main_window import MainWindow
+from refman.gui.open_requests import OpenRequests
 from refman.gui.settings import configure_application
+from refman.gui.single_instance import (
+    InstanceLock,
+    InstanceServer,
+    OpenRequest,
+    activation_token,
+    instance_key,
+    send_request,
+)
+from refman.gui.smoke_test import SmokeTest
+from refman.services.errors import USER_ERRORS
 from refman.services.library import Library
 
 READY_FILE_ENV = "REFMAN_READY_FILE"
@@ -28,16 +42,141 @@ SCREENSHOT_ENV = "REFMAN_SCREENSHOT"
 _STARTED = time.perf_counter()
 
 
-def run(library: Library, argv: Sequence[str] | None = None) -> int:
-    """Show the window over ``library`` until it is closed; returns the exit status."""
+DESKTOP_FILE = "refman"
+"""The desktop entry's name (``resources/refman.desktop``): Wayland's app id, so the
+compositor shows the entry's icon and name for the window."""
+_HEADLESS = frozenset({"offscreen", "minimal"})
+
+
+def launch(
+    url: str,
+    open_library: Callable[..., Library],
+    *,
+    files: Sequence[Path] = (),
+    smoke_test: bool = False,
+    argv: Sequence[str] | None = None,
+    password: str | None = None,
+) -> int:
+    """``refman [FILE...]``: the window over the library at ``url``, asking to import
+    ``files`` (absolute paths) once it shows; returns the exit status. A server library
+    connects with ``password`` (``open_library(url, password=...)``) when given. File >
+    Connect to Shared Library… ends the window and starts over here on that library.
+
+    If refman already runs on that library, the files go to that window (raised) and
+    this process ends at once, without opening the library or the display (see
+    ``single_instance``). ``smoke_test`` checks the app and exits (``smoke_test.py``)."""
+    key = instance_key(url)
+    lock = InstanceLock(key)
+    primary = lock.try_acquire()
+    if not primary and not smoke_test:
+        problem = send_request(key, OpenRequest(list(files), activation_token()))
+        if problem is None:
+            return 0
+        primary = lock.try_acquire()  # (it may have quit meanwhile)
+        if not primary:
+            holder = lock.holder()
+            where = f" (process {holder})" if holder else ""
+            return _fail(f"refman already runs on this library{where}, but {problem}.", argv)
+    switch: list[LibraryLogin] = []  # (File > Connect to Shared Library…)
+    try:
+        app = _application(argv)
+        server = InstanceServer(key, app) if primary else None
+        unreachable = ""
+        if server is None:
+            unreachable = "another refman runs on this library"
+        elif not server.listen():
+            unreachable = f"cannot listen: {server.error}"
+            if not smoke_test:
+                print(f"refman: warning: a second refman cannot reach this one ({unreachable})",
+                      file=sys.stderr)  # fmt: skip
+        try:
+            library = (
+                open_library(url) if password is None else open_library(url, password=password)
+            )
+        except USER_ERRORS as exc:
+            return _fail(f"Cannot open the library: {exc}", argv, show=not smoke_test)
+        try:
+            status = _run_window(
+                app,
+                library,
+                server,
+                files=files,
+                smoke_test=smoke_test,
+                unreachable=unreachable,
+                switch=switch,
+            )
+        finally:
+            if server is not None:
+                server.close()
+            library.close()
+    finally:
+        lock.release()
+    if switch:  # the same start, on the library the user connected to
+        login = switch[-1]
+        return launch(login.url, open_library, argv=argv, password=login.password)
+    return status
+
+
+class _Application(QApplication):
+    """The application object; on macOS, files opened from the Finder (also the ones a
+    start was asked to open) arrive as ``QFileOpenEvent``s sent to it.
+
+    Signals:
+        sig_file_opened(Path): the desktop asked to open a file.
+    """
+
+    sig_file_opened = Signal(Path)
+
+    def event(self, event: QEvent) -> bool:
+        """Turn file-open events into ``sig_file_opened``."""
+        if isinstance(event, QFileOpenEvent) and event.file():
+            self.sig_file_opened.emit(Path(event.file()))
+            return True
+        return super().event(event)
+
+
+def _application(argv: Sequence[str] | None) -> QApplication:
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(list(argv or ["refman"]))
+    app = existing if isinstance(existing, QApplication) else _Application(list(argv or ["refman"]))
     configure_application(app)
+    QGuiApplication.setDesktopFileName(DESKTOP_FILE)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def _run_window(
+    app: QApplication,
+    library: Library,
+    server: InstanceServer | None,
+    *,
+    files: Sequence[Path] = (),
+    smoke_test: bool = False,
+    unreachable: str = "",
+    switch: list[LibraryLogin] | None = None,
+) -> int:
     problem = binding_problem()
     if problem:
         print(f"refman: warning: {problem}", file=sys.stderr)
     window = MainWindow(library)
     window.sig_ready.connect(lambda: _announce_ready(window))
+    if switch is not None:
+        window.shared.sig_switch_requested.connect(switch.append)
+    requests = OpenRequests(window)
+    if server is not None:
+        server.sig_request_received.connect(requests.handle)
+    if files:
+        window.sig_ready.connect(lambda: requests.ask(list(files)))
+
+    def on_file_opened(path: Path) -> None:
+        requests.ask([path])
+
+    if isinstance(app, _Application):
+        app.sig_file_opened.connect(on_file_opened)
+    if smoke_test:
+        smoke = SmokeTest(window, started=_STARTED, instance=unreachable)
+        app.setQuitOnLastWindowClosed(False)  # (closing would end it with 0)
+        smoke.sig_finished.connect(app.exit)
+        smoke.start()
     waker = _SignalWaker(window) if sys.platform != "win32" else None
     window.show()
     try:
@@ -45,6 +184,19 @@ def run(library: Library, argv: Sequence[str] | None = None) -> int:
     finally:
         if waker is not None:
             waker.close()
+        if isinstance(app, _Application):  # (a next window, on another library, may follow)
+            app.sig_file_opened.disconnect(on_file_opened)
+
+
+def _fail(message: str, argv: Sequence[str] | None, *, show: bool = True) -> int:
+    """Report a failure to start on stderr and, on a real display, in a message box (a
+    program started from the desktop has no terminal); returns 1."""
+    print(f"refman: {message}", file=sys.stderr)
+    if show:
+        _application(argv)
+        if QGuiApplication.platformName() not in _HEADLESS:
+            QMessageBox.critical(None, "refman", message)
+    return 1
 
 
 def _announce_ready(window: MainWindow) -> None:

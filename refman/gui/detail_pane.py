@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -26,14 +27,18 @@ from PySide6.QtWidgets import (
 
 from refman.domain import Reference
 from refman.domain.search_query import highlight_spans
+from refman.gui.attachment_box import AttachmentBox
+from refman.gui.conflict_dialog import ConflictResolver, shown
 from refman.gui.field_editors import ErrorLabel, LineFieldEdit, TextFieldEdit
 from refman.gui.highlight_delegate import HIGHLIGHT
 from refman.gui.library_bridge import LibraryBridge, ReferenceChange
 from refman.gui.notes_editor import NotesEditor
+from refman.gui.plain_text import literal
 from refman.gui.tag_chips import TagChipBox
 from refman.gui.tag_field import TagField
-from refman.gui.undo_commands import NoteHandles, do_edit_field
+from refman.gui.undo_commands import NoteHandles, do_edit_field, same_field_value
 from refman.services.errors import USER_ERRORS
+from refman.services.watching import ConflictError, ConnectionLostError
 
 MULTI_CHIP_LIMIT = 5_000
 """Above this many selected references the pane skips listing their tags."""
@@ -94,9 +99,38 @@ def _message_for(field: str, exc: Exception) -> str:
     return text.removeprefix(f"{field}: ")
 
 
+def typed_value(name: str, text: str) -> Any:
+    """What an editor's text is saved as (the library validates and normalises it)."""
+    return text if name == "abstract" else text.strip()
+
+
+SEEN_KEPT = 50
+"""References the pane keeps as last shown, to show them while there is no connection."""
+PENDING_MESSAGE = (
+    "Not saved yet: no connection to the library. Your text is kept here and saved "
+    "when the connection is back."
+)
+
+
+def changed_meanwhile_message(theirs: Any) -> str:
+    """Under a field someone else changed while the user was typing in it."""
+    text = " ".join(shown(theirs).split())
+    text = text if len(text) <= 80 else f"{text[:79]}…"
+    return (
+        f"Someone else changed this to “{text}” while you were typing: saving will ask "
+        "which to keep."
+    )
+
+
 class DetailPane(QWidget):
     """Shows the selection. Field edits are saved (undoably) on Enter or focus out, with
     a validation message next to the field when the library refuses the value.
+
+    On a shared library the reference may change underneath: a field being typed in keeps
+    the user's text (its value when typing began is its *base*); saving it when someone
+    else changed that field meanwhile asks which to keep (:class:`ConflictResolver`).
+    Edits that cannot be saved for want of a connection stay pending, shown in their
+    fields, and are saved by :meth:`retry_pending` once it is back.
 
     Signals:
         sig_tags_entered(list[str]): tags typed in the tag field, for the selection.
@@ -118,6 +152,21 @@ class DetailPane(QWidget):
         self._undo_stack = undo_stack
         self._ids: list[int] = []
         self.reference: Reference | None = None
+        self._edit_bases: dict[str, Any] = {}
+        """Fields typed in across a reload: their value when the typing began."""
+        self._pending: dict[int, dict[str, tuple[Any, Any]]] = {}
+        self._seen: dict[int, tuple[Reference, Path]] = {}
+        """The references shown last, as loaded (shown so while there is no connection)."""
+        """Unsaved edits (no connection): reference id -> field -> (value, base)."""
+        self.conflicts = ConflictResolver(
+            bridge,
+            undo_stack,
+            self,
+            labels={name: label for name, label, _multi in FIELDS},
+            multiline={name for name, _label, multi in FIELDS if multi},
+            value_of=typed_value,
+        )
+        self.conflicts.sig_finished.connect(self._on_conflict_finished)
 
         self.heading = QLabel(self)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -191,6 +240,8 @@ class DetailPane(QWidget):
             self.errors[name] = error
         self.added = QLabel(self)
         form.addRow("Added", self.added)
+        self.files = AttachmentBox(fields)
+        form.insertRow(FIELDS.index(("links", "Links", False)) + 1, "Files", self.files)
 
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
@@ -271,11 +322,39 @@ class DetailPane(QWidget):
             self.reload()
 
     def _show_one(self, ref_id: int) -> None:
-        loaded = self._bridge.library.load([ref_id])
+        try:
+            loaded = self._bridge.library.load([ref_id])
+            folder = self._bridge.library.attachment_folder()
+        except USER_ERRORS as exc:  # no connection, say: show it as last seen, or say why
+            if isinstance(exc, ConnectionLostError):
+                self._bridge.connection_lost(exc)
+            if self.reference is not None and self.reference.id == ref_id:
+                return
+            seen = self._seen.get(ref_id)
+            if seen is None:
+                self.reference = None
+                self.notes.set_reference(None)
+                self.empty.setText(f"Cannot show this reference now: {exc}")
+                self.pages.setCurrentWidget(self.empty)
+                return
+            loaded, folder = [seen[0]], seen[1]
+        self.empty.setText("Select a reference to see its details.")
+        if loaded:
+            self._seen.pop(ref_id, None)
+            self._seen[ref_id] = (loaded[0], folder)
+            while len(self._seen) > SEEN_KEPT:
+                del self._seen[next(iter(self._seen))]
         if not loaded:  # deleted meanwhile
             self._ids = []
             self.reload()
             return
+        previous = self.reference
+        if previous is not None and previous.id == ref_id:
+            for name, editor in self.editors.items():
+                if editor.is_editing() and name not in self._edit_bases:
+                    self._edit_bases[name] = getattr(previous, name)
+        else:
+            self._edit_bases.clear()
         ref = self.reference = loaded[0]
         self.heading.setText(ref.title or "(untitled)")
         font = self.heading.font()
@@ -293,6 +372,7 @@ class DetailPane(QWidget):
         self.chips.set_tags([(t, colours.get(t.casefold()), t) for t in ref.tags])
         for name, editor in self.editors.items():
             editor.set_value(field_text(ref, name))
+        self._show_edits_in_progress(ref)
         self.show_highlights()
         self.provisional_hint.setVisible(ref.title_provisional)
         title_font = self.editors["title"].font()
@@ -301,6 +381,7 @@ class DetailPane(QWidget):
         self.authors.setText("; ".join(p.display_name for p in ref.authors) or "—")
         self.added.setText(f"{ref.added.astimezone():%Y-%m-%d %H:%M}" if ref.added else "—")
         self._set_links(links(ref))
+        self.files.set_reference(ref, folder)
         self.multi_hint.hide()
         self.fields.show()
         self.notes.setVisible(True)
@@ -349,7 +430,7 @@ class DetailPane(QWidget):
         self._link_buttons = []
         for label, url in items:
             button = QPushButton(label, self._link_box)
-            button.setToolTip(url)
+            button.setToolTip(literal(url))
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.clicked.connect(lambda _checked=False, u=url: self.open_link(u))
             self.link_row.insertWidget(self.link_row.count() - 1, button)
@@ -365,21 +446,90 @@ class DetailPane(QWidget):
     def commit_field(self, name: str, text: str) -> bool:
         """Save a field's new text; a refused value shows its message next to the field."""
         ref = self.reference
-        if ref is None:
+        if ref is None or ref.id is None:
             return False
-        if text == field_text(ref, name):
+        pending = self._pending.get(ref.id, {})
+        base = pending[name][1] if name in pending else self._edit_bases.get(name)
+        if name not in pending and name not in self._edit_bases:
+            base = getattr(ref, name)
+        self._edit_bases.pop(name, None)
+        if name not in pending and text == shown(base):
             self.errors[name].show_error("")
             return True
-        value: Any = text.strip() if name != "abstract" else text
+        value = typed_value(name, text)
         try:
-            command = do_edit_field(self._bridge, ref, name, value)
+            self._save_field(ref, name, value, base)
+        except ConnectionLostError as exc:
+            self._pending.setdefault(ref.id, {})[name] = (value, base)
+            self.editors[name].set_value(shown(value))  # (as typed, e.g. when flushed)
+            self.errors[name].show_error(PENDING_MESSAGE)
+            self._bridge.connection_lost(exc)
+            return True
         except USER_ERRORS as exc:
             self.errors[name].show_error(_message_for(name, exc))
             return False
+        if name in pending:
+            del pending[name]
+            if not pending:
+                del self._pending[ref.id]
         self.errors[name].show_error("")
-        if command is not None:
-            self._undo_stack.push(command)
         return True
+
+    def _save_field(self, ref: Reference, name: str, value: Any, base: Any) -> None:
+        """Write one field; when someone else changed the reference since the user began
+        (its version moved, or this very field changed), the resolver decides."""
+        assert ref.id is not None
+        if same_field_value(name, base, getattr(ref, name)):
+            try:
+                command = do_edit_field(self._bridge, ref, name, value)
+            except ConflictError:
+                pass  # someone else wrote first: compare the fields
+            else:
+                if command is not None:
+                    self._undo_stack.push(command)
+                return
+        self.conflicts.save(ref.id, {name: value}, {name: base})
+
+    def _show_edits_in_progress(self, ref: Reference) -> None:
+        """Pending (unsaved) edits of ``ref`` in their fields, and a warning under fields
+        being typed in that someone else changed meanwhile."""
+        assert ref.id is not None
+        for name, (value, _base) in self._pending.get(ref.id, {}).items():
+            self.editors[name].set_value(shown(value))
+            self.errors[name].show_error(PENDING_MESSAGE)
+        for name, base in self._edit_bases.items():
+            theirs = getattr(ref, name)
+            if not same_field_value(name, base, theirs):
+                self.errors[name].show_error(changed_meanwhile_message(theirs))
+
+    def _on_conflict_finished(self, ref_id: int, _saved: bool) -> None:
+        if self.reference is not None and self.reference.id == ref_id:
+            for error in self.errors.values():
+                error.show_error("")
+            self.reload()
+
+    def pending_count(self) -> int:
+        """Field edits waiting for the connection to come back (notes not counted)."""
+        return sum(len(fields) for fields in self._pending.values())
+
+    def retry_pending(self) -> None:
+        """Save the edits kept while there was no connection (the reference's fields
+        someone else changed meanwhile ask which to keep), then the notes'."""
+        for ref_id, fields in list(self._pending.items()):
+            mine = {name: value for name, (value, _base) in fields.items()}
+            bases = {name: base for name, (_value, base) in fields.items()}
+            try:
+                self.conflicts.save(ref_id, mine, bases)
+            except ConnectionLostError as exc:
+                self._bridge.connection_lost(exc)
+                return
+            except USER_ERRORS as exc:
+                self._bridge.report_error(f"Your edit could not be saved: {exc}")
+            del self._pending[ref_id]
+            if self.reference is not None and self.reference.id == ref_id:
+                for name in fields:
+                    self.errors[name].show_error("")
+        self.notes.retry_pending()
 
     def set_highlight_words(self, words: tuple[str, ...]) -> None:
         """Highlight these search words in the multi-line fields (title, abstract ...)."""

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from refman.domain import Reference
 from refman.gui.library_bridge import LibraryBridge
+from refman.gui.plain_text import literal
 from refman.gui.task_runner import TaskControl, TaskRunner
 from refman.gui.undo_commands import MergeCommand, MergePlan, merge_plans
 from refman.services.duplicates import Cluster, MergeRecord
@@ -216,7 +217,7 @@ class DuplicatesDialog(QDialog):
             differs = len({v for v in values if v}) > 1
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setToolTip(value)
+                item.setToolTip(literal(value))
                 if differs:
                     item.setBackground(QBrush(_DIFFERS))
                 self.table.setItem(r, c, item)

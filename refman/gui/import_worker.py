@@ -66,6 +66,7 @@ class ImportWorker(QObject):
             )
             control.note("Updating the search index…")
             library.search_index_catch_up()
+            library.request_backup("import")  # (made once the window shows the import)
             return result
 
         label = paths[0].name if len(paths) == 1 else f"{len(paths)} files"

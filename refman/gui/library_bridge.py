@@ -6,7 +6,7 @@ shared instead of once per pane."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from refman.domain import Collection, Tag
 from refman.domain.query import ListRow
 from refman.services.library import Changed, Library
+from refman.services.watching import ConnectionLostError
 
 TAGS = "tags"
 """In :attr:`ReferenceChange.touched`: the references' tags changed."""
@@ -43,6 +44,9 @@ class RowCache:
         self.max_size = max_size
         self.epoch = 0
         """Counts the changes that dropped rows (see :meth:`add`)."""
+        self.on_connection_lost: Callable[[ConnectionLostError], None] | None = None
+        """Told when rows could not be fetched because a server library is unreachable
+        (the rows are then missing: a list paints them empty until the next change)."""
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -63,7 +67,14 @@ class RowCache:
         if len(self._rows) + len(wanted) > self.max_size:
             self._rows.clear()
             wanted = list(dict.fromkeys(ids))
-        for row in self._library.rows(wanted):
+        try:
+            rows = self._library.rows(wanted)
+        except ConnectionLostError as exc:
+            if self.on_connection_lost is None:
+                raise
+            self.on_connection_lost(exc)
+            return
+        for row in rows:
             self._rows[row.id] = row
 
     def add(self, rows: Sequence[ListRow], epoch: int) -> None:
@@ -98,6 +109,26 @@ class RowCache:
         self._rows.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class LibraryTotals:
+    """The tag pane's data: every tag with its count, the folders, the counts."""
+
+    tags: tuple[Tag, ...]
+    collections: tuple[Collection, ...]
+    count: int
+    trashed: int
+
+    @classmethod
+    def read(cls, library: Library) -> LibraryTotals:
+        """Read them (off the UI thread)."""
+        return cls(
+            tuple(library.tags()),
+            tuple(library.collections()),
+            library.count(),
+            library.count_trashed(),
+        )
+
+
 class LibraryBridge(QObject):
     """Holds the :class:`Library` and turns each ``Changed`` into signals, so models and
     panes refresh only what an operation touched.
@@ -108,17 +139,21 @@ class LibraryBridge(QObject):
         sig_tags_changed(): tag names, colours or counts changed.
         sig_everything_changed(): reload everything (an import, a tag rename, ...).
         sig_error_raised(str): an operation the user started failed with this message.
+        sig_connection_lost(str): a server library could not be reached (the message
+            says why); the window shows it and retries (see ``live_updates``).
     """
 
     sig_references_changed = Signal(object)
     sig_tags_changed = Signal()
     sig_everything_changed = Signal()
     sig_error_raised = Signal(str)
+    sig_connection_lost = Signal(str)
 
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.row_cache = RowCache(library)
+        self.row_cache.on_connection_lost = self.connection_lost
         self._tags: tuple[Tag, ...] | None = None
         self._collections: tuple[Collection, ...] | None = None
         self._count: int | None = None
@@ -159,7 +194,13 @@ class LibraryBridge(QObject):
         self.row_cache.clear()
 
     # --- changes ----------------------------------------------------------------------
-    def apply(self, changed: Changed, touched: Iterable[str] | None = None) -> Changed:
+    def apply(
+        self,
+        changed: Changed,
+        touched: Iterable[str] | None = None,
+        *,
+        totals: LibraryTotals | None = None,
+    ) -> Changed:
         """Announce what ``changed`` describes; returns it for chaining.
 
         ``touched`` says what the operation changed about its references (field names,
@@ -173,6 +214,9 @@ class LibraryBridge(QObject):
                 self._tags = None
             if changed.collections or changed.reference_ids:  # folder counts may move
                 self._collections = None
+        if totals is not None:
+            self._tags, self._collections = totals.tags, totals.collections
+            self._count, self._count_trashed = totals.count, totals.trashed
         if changed.everything:
             self.sig_everything_changed.emit()
         elif changed.reference_ids:
@@ -181,6 +225,18 @@ class LibraryBridge(QObject):
         if changed.tags or changed.collections or changed.everything:
             self.sig_tags_changed.emit()
         return changed
+
+    def apply_remote(self, changed: Changed, totals: LibraryTotals | None = None) -> Changed:
+        """Announce a change another program made (see ``live_updates``): like
+        :meth:`apply`, with the library's counts read again (references may have been
+        added or deleted) and nothing known about what was touched; ``totals``, read
+        off the UI thread after the change, stand in for those reads."""
+        self._count = self._count_trashed = None
+        return self.apply(changed, totals=totals)
+
+    def connection_lost(self, exc: BaseException) -> None:
+        """An operation found the server library unreachable."""
+        self.sig_connection_lost.emit(str(exc))
 
     def report_error(self, message: str) -> None:
         """Tell the window that something the user asked for failed."""

@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QStyle,
+    QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 from shiboken6 import isValid
@@ -37,16 +39,22 @@ from refman import __version__
 from refman.domain.query import ReferenceQuery
 from refman.domain.search_query import highlight_words
 from refman.gui import settings as keys
+from refman.gui.app_icon import app_icon
+from refman.gui.attachment_controller import AttachmentController, split_pdfs
 from refman.gui.auto_export_dialog import AutoExportDialog
 from refman.gui.detail_pane import DetailPane
 from refman.gui.duplicates_dialog import DuplicatesDialog
 from refman.gui.export_controller import ExportController
 from refman.gui.import_worker import ImportWorker
 from refman.gui.library_bridge import LibraryBridge, ReferenceChange
+from refman.gui.library_safety import LibrarySafety
+from refman.gui.lookup_controller import LookupController
+from refman.gui.reader_controller import ReaderController
 from refman.gui.reference_table_model import ReferenceTableModel
 from refman.gui.reference_view import ReferenceView
 from refman.gui.search_field import SearchField
 from refman.gui.settings import Settings
+from refman.gui.shared_library import SharedLibrary
 from refman.gui.tag_list_model import coloured_shortcuts
 from refman.gui.tag_pane import TagFilter, TagPane, query_with
 from refman.gui.task_runner import TaskControl, TaskRunner
@@ -95,9 +103,7 @@ class MainWindow(QMainWindow):
         self._search_text = ""
         self._status_text = ""
         self.setWindowTitle(f"refman — {library.store.name}")
-        self.setWindowIcon(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView)
-        )
+        self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
 
         self.model = ReferenceTableModel(library, self.runner, self, rows=self.bridge.row_cache)
@@ -125,9 +131,36 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        self.safety = LibrarySafety(self)  # (its banner: a damaged or read-only library)
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.safety.banner)
+        self.shared = SharedLibrary(self)  # live updates; its banner: connection lost
+        central_layout.addWidget(self.shared.banner)
+        self.tabs = QTabWidget(central)  # the library, then papers open in the reader
+        self.tabs.addTab(self.splitter, "Library")
+        central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.readers = ReaderController(
+            self.bridge, self.runner, self.undo_stack, self.note_handles, self.tabs,
+            selected_ids=self.view.selected_ids, parent=self,
+        )  # fmt: skip
+        self.attachments = AttachmentController(
+            self.bridge, self.runner, self.undo_stack,
+            selected_ids=self.view.selected_ids, parent=self,
+        )  # fmt: skip
+        self.attachments.connect_box(self.detail.files, self.readers.open_reference)
+        self.lookups = LookupController(
+            self.bridge, self.runner, self.undo_stack,
+            selected_ids=self.view.selected_ids, parent=self,
+        )  # fmt: skip
+        self._show_after_load: int | None = None
         self.status_counts = QLabel(self)
+        self.statusBar().addPermanentWidget(self.lookups.progress)
         self.statusBar().addPermanentWidget(self.status_counts)
+        self.statusBar().addPermanentWidget(self.shared.indicator)
 
         self._create_actions()
         self._create_menus()
@@ -137,6 +170,8 @@ class MainWindow(QMainWindow):
         self._update_welcome()
         self._update_actions()
         self.view.setFocus()
+        self.safety.start_soon()  # the integrity check, on the runner: writes wait for it
+        self.shared.start()  # others' changes (a shared library; another program on SQLite)
 
     # --- construction -----------------------------------------------------------------
     def _action(
@@ -206,8 +241,21 @@ class MainWindow(QMainWindow):
             "&Keep Files Updated…", self.show_auto_exports, None, None,
             "Files refman rewrites after every change (e.g. a .bib file for LaTeX)",
         )  # fmt: skip
+        self.backups_action = self._action(
+            "Restore from &Backup…", self.safety.show_backups, None, None,
+            "The library's automatic backups: restore one, or back up now",
+        )  # fmt: skip
+        self.backups_action.setEnabled(self.safety.available)
         self.about_action = self._action("&About refman", self.show_about)
         self.about_qt_action = self._action("About &Qt", QApplication.aboutQt)
+        for action in (
+            self.readers.read_action,
+            self.attachments.attach_action,
+            self.lookups.fetch_action,
+            self.lookups.download_action,
+            *self.readers.status_actions.values(),
+        ):
+            self.view.addAction(action)
         self.view.addAction(self.trash_action)
         self.view.addAction(self.restore_action)
         self.view.addAction(self.uncollect_action)
@@ -221,10 +269,19 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.import_action)
+        file_menu.addAction(self.lookups.add_action)
         file_menu.addAction(self.seeds_action)
         file_menu.addSeparator()
         file_menu.addAction(self.exports.export_action)
         file_menu.addAction(self.auto_export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.attachments.attach_action)
+        file_menu.addAction(self.lookups.download_action)
+        file_menu.addAction(self.readers.read_action)
+        file_menu.addAction(self.readers.close_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.backups_action)
+        file_menu.addAction(self.shared.connect_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
@@ -240,11 +297,17 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.tag_action)
         edit_menu.addAction(self.trash_action)
         edit_menu.addAction(self.restore_action)
+        status_menu = edit_menu.addMenu("Reading &Status")
+        status_menu.addActions(list(self.readers.status_actions.values()))
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
         edit_menu.addAction(self.save_search_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.duplicates_action)
+        edit_menu.addAction(self.lookups.fetch_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.attachments.preferences_action)
+        edit_menu.addAction(self.lookups.email_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
         help_menu.addAction(self.about_qt_action)
@@ -255,6 +318,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.import_action)
+        toolbar.addAction(self.lookups.add_action)
         toolbar.addAction(self.exports.export_action)
         toolbar.addSeparator()
         toolbar.addAction(self.undo_action)
@@ -285,6 +349,16 @@ class MainWindow(QMainWindow):
         self.view.sig_selection_changed.connect(self._on_selection_changed)
         self.view.sig_number_pressed.connect(self.toggle_coloured_tag)
         self.view.sig_delete_pressed.connect(self.trash_selection)
+        self.view.activated.connect(
+            lambda index: self.readers.open_reference(self.model.id_at(index.row()))
+        )
+        self.view.sig_files_dropped.connect(self.drop_files)
+        self.readers.sig_reported.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.attachments.sig_reported.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.lookups.sig_reported.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.lookups.sig_reference_added.connect(self.show_reference)
+        self.tabs.currentChanged.connect(lambda _index: self._update_actions())
+        self.addActions([self.readers.next_tab_action, self.readers.previous_tab_action])
         self.detail.sig_tags_entered.connect(self.tag_references)
         self.detail.sig_tag_removal_requested.connect(self.untag_selection)
         self.bridge.sig_references_changed.connect(self._on_references_changed)
@@ -364,8 +438,20 @@ class MainWindow(QMainWindow):
         if self._select_row_after_load is not None:
             row, self._select_row_after_load = self._select_row_after_load, None
             self.view.select_row(row)
+        shown = self._show_after_load
+        if shown is not None and self.model.row_of(shown) is not None:
+            self._show_after_load = None
+            self.view.select_ids([shown])
         self._update_status()
         self._maybe_ready()
+
+    def show_reference(self, ref_id: int) -> None:
+        """Select ``ref_id`` in the list, now or once the list's next query lists it (a
+        reference the current filter hides stays hidden)."""
+        if self.model.row_of(ref_id) is not None and not self.model.is_loading():
+            self.view.select_ids([ref_id])
+        else:
+            self._show_after_load = ref_id
 
     def _on_references_changed(self, change: ReferenceChange) -> None:
         self.model.invalidate(change.ids, change.touched)
@@ -404,6 +490,11 @@ class MainWindow(QMainWindow):
         self.uncollect_action.setVisible(in_folder)
         self.uncollect_action.setEnabled(selected and in_folder)
         self.save_search_action.setEnabled(bool(self.search.text().strip()))
+        self.attachments.attach_action.setEnabled(len(self.detail.selected_ids) == 1)
+        self.lookups.update_actions(has_selection=selected)
+        self.readers.read_action.setEnabled(selected)
+        for action in self.readers.status_actions.values():
+            action.setEnabled(selected)
         for action in (
             self.exports.export_action,
             self.exports.copy_citation_action,
@@ -433,6 +524,8 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         """Tell the user an operation failed (non-blocking)."""
         self.statusBar().showMessage(message, 10_000)
+        if self.shared.lost:  # the banner says why already
+            return
         box = QMessageBox(
             QMessageBox.Icon.Warning, "refman", message, QMessageBox.StandardButton.Ok, self
         )
@@ -473,6 +566,14 @@ class MainWindow(QMainWindow):
     def _forget_history(self) -> None:
         self.undo_stack.clear()
         self.note_handles.clear()
+
+    def restored_backup(self, changed: Changed) -> None:
+        """A backup replaced the library: show it, forget the history (its steps refer to
+        the library as it was)."""
+        self._forget_history()
+        self.bridge.apply(changed)
+        self._update_welcome()
+        self.detail.reload()
 
     def tag_references(self, names: Sequence[str], ids: Sequence[int] | None = None) -> None:
         """Add tags to ``ids`` (default: the selection), undoably."""
@@ -598,15 +699,40 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        """Import dropped files."""
+        """Import dropped files; PDFs dropped onto a reader tab or the detail pane are
+        attached to its paper, elsewhere they become references."""
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.import_paths(paths)
+        if not paths:
+            return
+        event.acceptProposedAction()
+        target = self.childAt(event.position().toPoint())
+        reader = self.readers.current()
+        ref_id = 0
+        if reader is not None and target is not None and reader.isAncestorOf(target):
+            ref_id = reader.ref_id
+        elif target is not None and self.detail.isAncestorOf(target):
+            selected = self.detail.selected_ids
+            ref_id = selected[0] if len(selected) == 1 else 0
+        self.drop_files(paths, ref_id)
+
+    def drop_files(self, paths: Sequence[Path], ref_id: int = 0) -> None:
+        """Dropped files: PDFs attached to ``ref_id`` (0: each becomes a reference, or
+        joins the one its arXiv id or DOI names); the other files imported."""
+        pdfs, others = split_pdfs(paths)
+        if pdfs and ref_id:
+            self.attachments.attach_files(ref_id, pdfs)
+        elif pdfs:
+            self.attachments.add_pdfs(pdfs)
+        if others:
+            self.import_paths(others)
 
     # --- small actions ---------------------------------------------------------------------
     def focus_search(self) -> None:
-        """Ctrl+F: type a search."""
+        """Ctrl+F: type a search (in the reader: find in the paper)."""
+        reader = self.readers.current()
+        if reader is not None:
+            reader.focus_find()
+            return
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
@@ -678,9 +804,15 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save what is being typed and the layout; stop background work."""
         self.detail.flush()
+        if not self.shared.confirm_close():  # (edits kept for want of a connection)
+            event.ignore()
+            return
+        self.shared.stop()
+        self.readers.close_all()
         self.save_settings()
         if self.import_worker.is_running():
             self.import_worker.cancel()
+        self.lookups.shutdown()
         self.runner.shutdown()
         self.exports.flush_auto_exports()
         super().closeEvent(event)

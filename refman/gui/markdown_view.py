@@ -55,6 +55,8 @@ class MarkdownView(QTextBrowser):
 
     def set_markdown(self, text: str) -> None:
         """Render ``text`` as GitHub-flavoured Markdown, images replaced by a placeholder.
+        HTML in the text is shown as it is written, never interpreted (a note imported
+        with a record is text: ``<img src=...>`` must not become an image or a fetch).
 
         Qt's image handler falls back to reading a local file itself when the document
         yields nothing, so every image name is given a placeholder resource before the
@@ -62,7 +64,8 @@ class MarkdownView(QTextBrowser):
         yet)."""
         document = InertDocument(self)
         document.setDefaultFont(self.font())
-        document.setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        features = QTextDocument.MarkdownFeature
+        document.setMarkdown(text, features.MarkdownDialectGitHub | features.MarkdownNoHTML)
         for name in image_names(document):
             document.addResource(
                 QTextDocument.ResourceType.ImageResource, QUrl(name), _placeholder()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QTextCursor, QUndoStack
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from refman.domain import Note, Reference
+from refman.gui.conflict_dialog import ConflictDialog, FieldConflict
 from refman.gui.library_bridge import NOTES, LibraryBridge
 from refman.gui.markdown_view import MarkdownView
 from refman.gui.undo_commands import (
@@ -27,8 +29,12 @@ from refman.gui.undo_commands import (
     do_delete_note,
 )
 from refman.services.errors import USER_ERRORS
+from refman.services.watching import ConnectionLostError
 
 AUTOSAVE_MS = 500
+AUTOSAVE_MAX_MS = 1000
+"""Typing without pauses is still saved this often: a crash or a power cut loses at most
+the last second of a note."""
 _NOTE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _NEW = -1  # list entry of a note not written yet
 
@@ -43,7 +49,8 @@ def note_summary(text: str) -> str:
 
 
 class NotesEditor(QWidget):
-    """Notes of one reference. Typing saves after ``AUTOSAVE_MS`` of quiet; ``flush``
+    """Notes of one reference. Typing saves after ``AUTOSAVE_MS`` of quiet, and at the
+    latest ``AUTOSAVE_MAX_MS`` after the first unsaved keystroke; ``flush``
     saves at once (the window calls it on close). Each editing session (until the editor
     loses focus, another note or reference is chosen, or ``flush``) becomes one undo step.
 
@@ -70,6 +77,11 @@ class NotesEditor(QWidget):
         self._saved_text = ""  # what the library holds for the note in the editor
         self._session_start: str | None = None  # text before this session; None: new note
         self._loading = False
+        self._ref_title = ""
+        self._pending: dict[tuple[int, int | None], str] = {}
+        """Notes typed while there was no connection: (reference, note or None for a
+        new one) -> text; written by :meth:`retry_pending`."""
+        self.conflict_dialog: ConflictDialog | None = None
 
         self.new_button = QToolButton(self)
         self.new_button.setText("New Note")
@@ -102,6 +114,10 @@ class NotesEditor(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(self.save)
+        self._deadline = QTimer(self)  # (typing without a pause)
+        self._deadline.setSingleShot(True)
+        self._deadline.setInterval(AUTOSAVE_MAX_MS)
+        self._deadline.timeout.connect(self.save)
 
         header = QHBoxLayout()
         title = QLabel("<b>Notes</b>", self)
@@ -126,6 +142,7 @@ class NotesEditor(QWidget):
             self._note_id = None
             self._session_start = None
         self._notes = [] if ref is None else list(ref.notes)
+        self._ref_title = "" if ref is None else ref.title
         self._fill_list(keep_current=same)
 
     def _fill_list(self, *, keep_current: bool) -> None:
@@ -153,6 +170,13 @@ class NotesEditor(QWidget):
             self.list.setCurrentRow(ids.index(current))
             self.list.blockSignals(False)
             self._refresh_current_from_library()
+        elif self._ref_id is not None and (self._ref_id, None) in self._pending:
+            self.list.blockSignals(True)
+            self._add_draft_item()  # a new note typed without a connection
+            self.list.setCurrentRow(self.list.count() - 1)
+            self.list.blockSignals(False)
+            self._fit_list()
+            self._open_note(None, draft=True)
         elif self._notes:
             self.list.setCurrentRow(0)
         else:
@@ -175,14 +199,49 @@ class NotesEditor(QWidget):
         self.list.addItem(item)
 
     def _refresh_current_from_library(self) -> None:
-        """The library's text of the open note changed (e.g. undo): show it, unless the
-        user is typing."""
+        """The library's text of the open note changed (undo, or someone else on a
+        shared library): show it; if the user has typed text not saved yet, ask which
+        to keep instead of overwriting either."""
         note = next((n for n in self._notes if n.id == self._note_id), None)
-        if note is None or note.text == self._saved_text or self._timer.isActive():
+        if note is None or note.text == self._saved_text or self.conflict_dialog is not None:
+            return
+        mine = self.editor.toPlainText()
+        if mine == note.text:  # (they wrote what the user typed: nothing to ask)
+            self._timer.stop()
+            self._deadline.stop()
+            self._saved_text = note.text
+            return
+        if mine != self._saved_text and self._ref_id is not None:
+            self._ask_note_conflict(note, mine)
             return
         self._load_text(note.text)
         self._saved_text = note.text
         self._session_start = note.text
+
+    def _ask_note_conflict(self, note: Note, mine: str) -> None:
+        """Someone else saved the open note while the user typed in it."""
+        self._timer.stop()
+        self._deadline.stop()
+        conflict = FieldConflict("note", "Note", self._saved_text, note.text, mine)
+        dialog = ConflictDialog(
+            self._ref_title or "(untitled)", [conflict], self, multiline={"note"}
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.conflict_dialog = dialog
+        ref_id, note_id = self._ref_id, note.id
+
+        def finished(result: int) -> None:
+            self.conflict_dialog = None
+            if (self._ref_id, self._note_id) != (ref_id, note_id):
+                return  # (the note was closed meanwhile: theirs stands)
+            self._load_text(note.text)
+            self._saved_text = note.text
+            if result == int(QDialog.DialogCode.Accepted):
+                self._load_text(dialog.values()["note"])
+                self.save()
+
+        dialog.finished.connect(finished)
+        dialog.open()
 
     # --- choosing a note --------------------------------------------------------------
     def _on_current_item_changed(
@@ -200,7 +259,8 @@ class NotesEditor(QWidget):
         text = "" if note is None else note.text
         self._saved_text = text
         self._session_start = None if note is None else text
-        self._load_text(text)
+        unsaved = None if self._ref_id is None else self._pending.get((self._ref_id, note_id))
+        self._load_text(text if unsaved is None else unsaved)
         if note is None and not draft:
             self.stack.setCurrentWidget(self.placeholder)
         else:
@@ -234,6 +294,7 @@ class NotesEditor(QWidget):
         if self._ref_id is None:
             return
         self._timer.stop()
+        self._deadline.stop()
         if self._note_id is None:  # an unsaved draft: just drop it
             self._fill_list(keep_current=False)
             return
@@ -253,24 +314,33 @@ class NotesEditor(QWidget):
     def _on_text_changed(self) -> None:
         if not self._loading:
             self._timer.start()
+            if not self._deadline.isActive():
+                self._deadline.start()
 
     def save(self) -> None:
         """Write the editor's text now (an empty note is never written)."""
         self._timer.stop()
+        self._deadline.stop()
         if self._ref_id is None:
             return
         text = self.editor.toPlainText()
         if text == self._saved_text or not text.strip():
             return
+        key = (self._ref_id, self._note_id)
         try:
             if self._note_id is None:
                 changed = self._bridge.library.add_note(self._ref_id, text)
                 self._note_id = changed.count
             else:
                 changed = self._bridge.library.edit_note(self._note_id, text)
+        except ConnectionLostError as exc:  # kept, and written once the connection is back
+            self._pending[key] = text
+            self._bridge.connection_lost(exc)
+            return
         except USER_ERRORS as exc:
             self._bridge.report_error(f"The note was not saved: {exc}")
             return
+        self._pending.pop(key, None)
         self._saved_text = text
         self._update_current_label(text)
         if self.tabs.currentWidget() is self.preview:
@@ -303,6 +373,51 @@ class NotesEditor(QWidget):
                 EditNoteCommand(self._bridge, handle, self._session_start, self._saved_text)
             )
         self._session_start = self._saved_text
+
+    def append_text(self, markdown: str) -> bool:
+        """Add ``markdown`` as a paragraph at the end of the note being shown (a new note
+        when none is open) and save it at once, as one undo step. False without a
+        reference."""
+        if self._ref_id is None:
+            return False
+        if self.stack.currentWidget() is not self.tabs:
+            self.new_note()
+        self.tabs.setCurrentWidget(self.editor)
+        existing = self.editor.toPlainText()
+        separator = "" if not existing.strip() else "\n" if existing.endswith("\n") else "\n\n"
+        cursor = self.editor.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(separator + markdown + "\n")
+        self.editor.setTextCursor(cursor)
+        self.editor.ensureCursorVisible()
+        self.flush()
+        return True
+
+    def pending_count(self) -> int:
+        """Notes typed while there was no connection, not written yet."""
+        return len(self._pending)
+
+    def retry_pending(self) -> None:
+        """Write the notes typed while there was no connection (the open one through
+        the usual autosave, so that its editing session stays one undo step)."""
+        for (ref_id, note_id), text in list(self._pending.items()):
+            if (ref_id, note_id) == (self._ref_id, self._note_id):
+                del self._pending[(ref_id, note_id)]
+                self.save()  # (the editor's text: the user may have typed further)
+                continue
+            try:
+                if note_id is None:
+                    changed = self._bridge.library.add_note(ref_id, text)
+                else:
+                    changed = self._bridge.library.edit_note(note_id, text)
+            except ConnectionLostError as exc:
+                self._bridge.connection_lost(exc)
+                return
+            except USER_ERRORS as exc:
+                self._bridge.report_error(f"A note typed without a connection was not saved: {exc}")
+            else:
+                self._bridge.apply(changed, {NOTES})
+            self._pending.pop((ref_id, note_id), None)
 
     def has_pending_edits(self) -> bool:
         """Whether typed text waits for the autosave timer."""

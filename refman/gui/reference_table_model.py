@@ -28,6 +28,7 @@ from refman.gui.library_bridge import TAGS, RowCache
 from refman.gui.task_runner import Task, TaskControl, TaskRunner
 from refman.services.errors import USER_ERRORS
 from refman.services.library import Library
+from refman.services.watching import ConnectionLostError
 
 REFERENCE_IDS_MIME = "application/x-refman-reference-ids"
 """Drag payload: a JSON list of reference ids."""
@@ -62,7 +63,8 @@ class Column(IntEnum):
     YEAR = 2
     VENUE = 3
     ADDED = 4
-    TAGS = 5
+    STATUS = 5
+    TAGS = 6
 
 
 _TITLE = int(Column.TITLE)
@@ -74,14 +76,18 @@ HEADERS: dict[Column, str] = {
     Column.YEAR: "Year",
     Column.VENUE: "Venue",
     Column.ADDED: "Added",
+    Column.STATUS: "Status",
     Column.TAGS: "Tags",
 }
+STATUS_LABELS = {"unread": "Unread", "reading": "Reading", "read": "Read"}
+"""How each reading status is shown."""
 SORT_KEYS: dict[Column, SortKey] = {
     Column.TITLE: SortKey.TITLE,
     Column.AUTHORS: SortKey.AUTHORS,
     Column.YEAR: SortKey.YEAR,
     Column.VENUE: SortKey.VENUE,
     Column.ADDED: SortKey.ADDED,
+    Column.STATUS: SortKey.STATUS,
 }
 """Sortable columns; the tags column is not."""
 SORT_FIELDS: dict[SortKey, frozenset[str]] = {
@@ -90,6 +96,7 @@ SORT_FIELDS: dict[SortKey, frozenset[str]] = {
     SortKey.YEAR: frozenset({"year"}),
     SortKey.VENUE: frozenset({"venue"}),
     SortKey.ADDED: frozenset({"added"}),
+    SortKey.STATUS: frozenset({"reading_status"}),
 }
 """The fields each sort order reads (a change of another field cannot reorder the list)."""
 
@@ -288,6 +295,10 @@ class ReferenceTableModel(QAbstractTableModel):
         if generation != self._generation:
             return  # a newer query is on its way
         self._applied_generation = self._shown_generation = generation
+        lost = self._rows.on_connection_lost
+        if isinstance(exc, ConnectionLostError) and lost is not None:
+            lost(exc)  # the list stays as it was; it is queried again once reconnected
+            return
         if isinstance(exc, USER_ERRORS):
             self.sig_query_failed.emit(str(exc))
             return
@@ -369,7 +380,7 @@ class ReferenceTableModel(QAbstractTableModel):
         if touched is None:
             return True
         query = self._query
-        if query.text:  # the quick search looks at fields, tags and notes
+        if query.text or query.scope_text:  # the search looks at fields, tags and notes
             return True
         if TAGS in touched and (query.tags or query.untagged):
             return True
@@ -470,6 +481,8 @@ class ReferenceTableModel(QAbstractTableModel):
                 return HEADERS[Column(section)]
             if role == Qt.ItemDataRole.ToolTipRole and Column(section) == Column.TITLE:
                 return "Italic titles are provisional: derived from the abstract"
+            if role == Qt.ItemDataRole.ToolTipRole and Column(section) == Column.STATUS:
+                return "Reading status: Reading, Read, or blank for unread (status:read)"
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -512,6 +525,10 @@ def _display(row: ListRow, column: Column, *, tooltip: bool) -> str | None:
             return row.venue
         case Column.ADDED:
             return row.added.astimezone().strftime("%Y-%m-%d")
+        case Column.STATUS:
+            if row.reading_status == "unread" and not tooltip:
+                return ""  # most papers: a quiet column, read and reading stand out
+            return STATUS_LABELS.get(row.reading_status, row.reading_status)
         case Column.TAGS:
             return ", ".join(name for name, _colour in row.tags)
     return None

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPaintEvent
+from PySide6.QtGui import (
+    QAction,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from refman.gui.highlight_delegate import HighlightDelegate
@@ -16,6 +29,7 @@ DEFAULT_WIDTHS: dict[Column, int] = {
     Column.YEAR: 48,
     Column.VENUE: 100,
     Column.ADDED: 84,
+    Column.STATUS: 64,
     Column.TAGS: 140,
 }
 _DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
@@ -29,11 +43,14 @@ class ReferenceView(QTableView):
         sig_selection_changed(list[int]): the selected reference ids, in list order.
         sig_number_pressed(int): a key 1-9 was pressed (toggle a coloured tag).
         sig_delete_pressed(): Delete or Backspace was pressed.
+        sig_files_dropped(list[Path], int): files were dropped onto the row of this
+            reference (0: onto empty space).
     """
 
     sig_selection_changed = Signal(list)
     sig_number_pressed = Signal(int)
     sig_delete_pressed = Signal()
+    sig_files_dropped = Signal(list, int)
 
     def __init__(self, model: ReferenceTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +97,9 @@ class ReferenceView(QTableView):
         model.modelReset.connect(self._restore_selection)
         model.sig_ids_loaded.connect(self._finish_restoring)
         self.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self._drop_row = -1
 
     # --- columns ------------------------------------------------------------------------
     def reset_columns(self) -> None:
@@ -225,8 +245,64 @@ class ReferenceView(QTableView):
         """Paint; then tell the model, whose whole list may wait for its first page's
         paint."""
         super().paintEvent(event)
+        self._paint_drop_row()
         if self._model.is_partial():
             self._model.first_page_painted()
+
+    # --- dropped files ------------------------------------------------------------------
+    def _dropped_files(self, event: QDropEvent) -> list[Path]:
+        urls = event.mimeData().urls()
+        if not urls or not all(url.isLocalFile() for url in urls):
+            return []
+        return [Path(url.toLocalFile()) for url in urls]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Files may be dropped (onto a row: attached; elsewhere: added or imported)."""
+        if self._dropped_files(event):
+            event.acceptProposedAction()
+            return
+        super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        """Mark the row that dropped files would be attached to."""
+        if not self._dropped_files(event):
+            super().dragMoveEvent(event)
+            return
+        event.acceptProposedAction()
+        row = self.rowAt(event.position().toPoint().y())
+        if row != self._drop_row:
+            self._drop_row = row
+            self.viewport().update()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        """Forget the marked row."""
+        self._drop_row = -1
+        self.viewport().update()
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Announce dropped files with the reference they were dropped on (0: none)."""
+        paths = self._dropped_files(event)
+        if not paths:
+            super().dropEvent(event)
+            return
+        row = self.rowAt(event.position().toPoint().y())
+        self._drop_row = -1
+        self.viewport().update()
+        event.acceptProposedAction()
+        ref_id = self._model.id_at(row) if 0 <= row < self._model.rowCount() else 0
+        self.sig_files_dropped.emit(paths, ref_id)
+
+    def _paint_drop_row(self) -> None:
+        if self._drop_row < 0:
+            return
+        rect = self.visualRect(self._model.index(self._drop_row, 0))
+        rect.setLeft(0)
+        rect.setRight(self.viewport().width() - 1)
+        painter = QPainter(self.viewport())
+        painter.setPen(QPen(self.palette().highlight().color(), 2))
+        painter.drawRect(rect.adjusted(1, 1, -1, -1))
+        painter.end()
 
     # --- keys ---------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from refman.gui.flow_layout import FlowLayout
+from refman.gui.plain_text import literal
 from refman.gui.tag_colours import chip_colours
 
 
@@ -38,7 +39,7 @@ class TagChip(QWidget):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.remove_button = QToolButton(self)
         self.remove_button.setText("×")
-        self.remove_button.setToolTip(f"Remove the tag “{name}”")
+        self.remove_button.setToolTip(literal(f"Remove the tag “{name}”"))
         self.remove_button.setAccessibleName(f"Remove tag {name}")
         self.remove_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.remove_button.clicked.connect(lambda: self.sig_remove_requested.emit(self.name))

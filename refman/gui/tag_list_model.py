@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from refman.domain import Collection, Tag
+from refman.gui.plain_text import literal
 from refman.gui.reference_table_model import REFERENCE_IDS_MIME, decode_ids
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -180,7 +181,7 @@ class TagListModel(QAbstractListModel):
                 return QColor(entry.colour) if entry.colour else QColor(Qt.GlobalColor.transparent)
             return self._icon(entry.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(entry)
+            return literal(_tooltip(entry))
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return entry.name if entry.count is None else f"{entry.name}, {entry.count}"
         custom = {

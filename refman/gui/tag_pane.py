@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from refman.domain.query import ReferenceQuery
 from refman.gui.library_bridge import LibraryBridge
+from refman.gui.plain_text import literal
 from refman.gui.tag_colours import PRESETS, chip_colours
 from refman.gui.tag_list_model import (
     COLOUR_ROLE,
@@ -447,7 +448,9 @@ class TagPane(QWidget):
         answer = QMessageBox.question(
             self,
             "Delete Collection",
-            f"Delete “{name}” and its sub-collections? Their references stay in the library.",
+            literal(
+                f"Delete “{name}” and its sub-collections? Their references stay in the library."
+            ),
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_collection(collection_id)
@@ -466,10 +469,8 @@ class TagPane(QWidget):
 
     def ask_rename(self, name: str) -> None:
         """Ask for a new name; an existing name merges the two tags."""
-        new, ok = QInputDialog.getText(
-            self, "Rename Tag", f"New name for “{name}” (an existing tag's name merges them):",
-            text=name,
-        )  # fmt: skip
+        label = literal(f"New name for “{name}” (an existing tag's name merges them):")
+        new, ok = QInputDialog.getText(self, "Rename Tag", label, text=name)
         if ok and new.strip() and new.strip() != name:
             self.rename_tag(name, new.strip())
 
@@ -493,8 +494,10 @@ class TagPane(QWidget):
         answer = QMessageBox.question(
             self,
             "Delete Tag",
-            f"Delete the tag “{name}”? {carried[0].upper()}{carried[1:]}; "
-            "the references themselves stay.",
+            literal(
+                f"Delete the tag “{name}”? {carried[0].upper()}{carried[1:]}; "
+                "the references themselves stay."
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

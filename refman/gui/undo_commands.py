@@ -14,11 +14,12 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from refman.domain import Reference
+from refman.domain import Attachment, Reference
 from refman.gui.library_bridge import NOTES, TAGS, LibraryBridge
 from refman.services.duplicates import MergeRecord
-from refman.services.errors import USER_ERRORS
-from refman.services.library import Changed, Library
+from refman.services.errors import USER_ERRORS, UserError
+from refman.services.library import Changed, Library, validate_field
+from refman.services.watching import ConflictError, NotFoundError
 
 
 def merge_changes(changes: Iterable[Changed]) -> Changed:
@@ -189,16 +190,39 @@ class EditFieldCommand(LibraryCommand):
         self._old = old
         self._new = new
 
-    def _set(self, values: dict[str, Any]) -> Changed:
+    def _set(self, values: dict[str, Any], expected: dict[str, Any]) -> Changed:
+        """Write ``values`` if the fields still hold ``expected`` (what this command
+        left them as): on a shared library someone else may have edited them since,
+        and undo must not overwrite that (other fields may have changed: they stay)."""
         library = self._bridge.library
-        (current,) = library.load([self._ref_id])
+        loaded = library.load([self._ref_id])
+        if not loaded:
+            raise NotFoundError("the reference was deleted")
+        (current,) = loaded
+        moved = [n for n, v in expected.items() if not same_field_value(n, getattr(current, n), v)]
+        if moved:
+            fields = ", ".join(name.replace("_", " ") for name in moved)
+            raise ConflictError(f"someone else changed its {fields} since")
         return library.update_fields(self._ref_id, values, expected_version=current.version)
 
     def _redo(self) -> Changed:
-        return self._set(self._new)
+        return self._set(self._new, self._old)
 
     def _undo(self) -> Changed:
-        return self._set(self._old)
+        return self._set(self._old, self._new)
+
+
+def same_field_value(name: str, a: Any, b: Any) -> bool:
+    """Whether two values of field ``name`` are the same once normalised as the library
+    stores them (a typed text against a stored value)."""
+
+    def norm(value: Any) -> Any:
+        try:
+            return validate_field(name, value)
+        except UserError:
+            return value
+
+    return bool(norm(a) == norm(b))
 
 
 def do_edit_field(
@@ -378,3 +402,96 @@ class MergeCommand(LibraryCommand):
     def _undo(self) -> Changed:
         self._bridge.library.unmerge(self._records)
         return Changed(tags=True, collections=True, everything=True)
+
+
+# --- reading status and attachments ------------------------------------------------------
+READING_TOUCHED = frozenset({"reading_status"})
+"""In ``ReferenceChange.touched``: the references' reading status changed."""
+ATTACHMENTS_TOUCHED = frozenset({"attachments"})
+"""In ``ReferenceChange.touched``: the references' attachments changed."""
+
+
+class ReadingStatusCommand(LibraryCommand):
+    """Setting the reading status: undo gives each reference its status back."""
+
+    touched = READING_TOUCHED
+
+    def __init__(self, bridge: LibraryBridge, before: dict[int, str], status: str) -> None:
+        super().__init__(bridge, f"Mark {_plural(len(before), 'reference')} {status}")
+        self._before, self._status = before, status
+
+    def _redo(self) -> Changed:
+        return self._bridge.library.set_reading_status(list(self._before), self._status)
+
+    def _undo(self) -> Changed:
+        library = self._bridge.library
+        by_status: dict[str, list[int]] = {}
+        for ref_id, status in self._before.items():
+            by_status.setdefault(status, []).append(ref_id)
+        return merge_changes(library.set_reading_status(ids, s) for s, ids in by_status.items())
+
+
+def do_set_reading_status(
+    bridge: LibraryBridge, ids: Sequence[int], status: str
+) -> ReadingStatusCommand | None:
+    """Set the reading status of references; None when they all had it."""
+    before = {
+        row.id: row.reading_status for row in bridge.rows(ids) if row.reading_status != status
+    }
+    if not before:
+        return None
+    bridge.apply(bridge.library.set_reading_status(list(before), status), READING_TOUCHED)
+    return ReadingStatusCommand(bridge, before, status)
+
+
+class AttachCommand(LibraryCommand):
+    """Files attached to a reference: undo detaches them (a copy stays on disk, so that
+    redo finds it)."""
+
+    touched = ATTACHMENTS_TOUCHED
+
+    def __init__(self, bridge: LibraryBridge, ref_id: int, attachment_ids: list[int]) -> None:
+        super().__init__(bridge, f"Attach {_plural(len(attachment_ids), 'file')}")
+        self._ref_id = ref_id
+        self._ids = attachment_ids
+        self._removed: list[Attachment] = []
+
+    def _undo(self) -> Changed:
+        library = self._bridge.library
+        self._removed = [library.remove_attachment(i)[2] for i in self._ids]
+        return Changed(reference_ids=frozenset({self._ref_id}))
+
+    def _redo(self) -> Changed:
+        library = self._bridge.library
+        self._ids = [
+            library.restore_attachment(self._ref_id, attachment).count
+            for attachment in self._removed
+        ]
+        return Changed(reference_ids=frozenset({self._ref_id}))
+
+
+class RemoveAttachmentCommand(LibraryCommand):
+    """A detached file: undo attaches it again."""
+
+    touched = ATTACHMENTS_TOUCHED
+
+    def __init__(self, bridge: LibraryBridge, ref_id: int, attachment: Attachment) -> None:
+        super().__init__(bridge, f"Remove attachment {attachment.name}")
+        self._ref_id = ref_id
+        self._attachment = attachment
+
+    def _undo(self) -> Changed:
+        changed = self._bridge.library.restore_attachment(self._ref_id, self._attachment)
+        self._attachment.id = changed.count
+        return changed
+
+    def _redo(self) -> Changed:
+        assert self._attachment.id is not None
+        return self._bridge.library.remove_attachment(self._attachment.id)[0]
+
+
+def do_remove_attachment(bridge: LibraryBridge, attachment_id: int) -> RemoveAttachmentCommand:
+    """Detach an attachment (its file stays where it is)."""
+    changed, ref_id, attachment = bridge.library.remove_attachment(attachment_id)
+    bridge.apply(changed, ATTACHMENTS_TOUCHED)
+    return RemoveAttachmentCommand(bridge, ref_id, attachment)

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-import refman
-
-
-def bundled_seeds() -> list[Path]:
-    """The seed dumps shipped next to the package (empty for an installed wheel)."""
-    folder = Path(refman.__file__).resolve().parents[1] / "seeds"
-    return sorted(folder.glob("*.txt")) if folder.is_dir() else []
+from refman.resources import bundled_seeds
 
 
 class WelcomePanel(QWidget):
@@ -43,6 +35,9 @@ class WelcomePanel(QWidget):
         text.setWordWrap(True)
         text.setFixedWidth(460)
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # An aligned widget gets its plain size hint, not its height for this width: a
+        # wrapped text would lose its last line.
+        text.setMinimumHeight(text.heightForWidth(460))
         self.seeds_button = QPushButton("Import the Sample Papers", self)
         self.seeds_button.setToolTip("\n".join(p.name for p in self.seeds))
         self.seeds_button.setDefault(True)

@@ -7,10 +7,11 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from refman.services.errors import UserError
+from refman.storage.sqlite_files import sync_folder
 
 
 def write_atomically(path: Path, chunks: Iterable[str], *, only_if_changed: bool = False) -> bool:
@@ -26,7 +27,7 @@ def write_atomically(path: Path, chunks: Iterable[str], *, only_if_changed: bool
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UserError(f"cannot write {path}: the folder {folder} does not exist")
-    digest = hashlib.sha256()
+    digest = hashlib.sha256() if only_if_changed else None  # (22 MB: 15-40 ms)
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
             mode="wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
@@ -36,18 +37,19 @@ def write_atomically(path: Path, chunks: Iterable[str], *, only_if_changed: bool
     temp = Path(handle.name)
     try:
         with handle:
-            for chunk in chunks:
-                data = chunk.encode("utf-8")
-                digest.update(data)
+            for text in _batches(chunks):
+                data = text.encode("utf-8")
+                if digest is not None:
+                    digest.update(data)
                 handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if only_if_changed and _same_content(path, digest.digest()):
+        if digest is not None and _same_content(path, digest.digest()):
             temp.unlink()
             return False
         _keep_mode(path, temp)
         os.replace(temp, path)
-        _sync_folder(folder)
+        sync_folder(folder)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
@@ -55,6 +57,26 @@ def write_atomically(path: Path, chunks: Iterable[str], *, only_if_changed: bool
             raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     return True
+
+
+BATCH_CHARS = 1 << 20
+"""Characters of text encoded and written at a time (an export yields a chunk per
+reference: one write call per megabyte rather than per reference)."""
+
+
+def _batches(chunks: Iterable[str]) -> Iterator[str]:
+    """``chunks`` joined into pieces of at least ``BATCH_CHARS`` (the last one shorter)."""
+    pending: list[str] = []
+    size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= BATCH_CHARS:
+            yield "".join(pending)
+            pending.clear()
+            size = 0
+    if pending:
+        yield "".join(pending)
 
 
 def _same_content(path: Path, digest: bytes) -> bool:
@@ -74,17 +96,3 @@ def _keep_mode(path: Path, temp: Path) -> None:
         os.umask(umask)
         mode = 0o666 & ~umask
     os.chmod(temp, mode)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

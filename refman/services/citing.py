@@ -265,7 +265,7 @@ class _SuppressesSubstituted:
             _substituting.recording = recorded
             try:
                 if isinstance(child, csl_model.Names) and child.name is None:
-                    names = self.xpath_search("./parent::cs:names[1]")[0]  # type: ignore[attr-defined]
+                    names = self.getparent()  # type: ignore[attr-defined]  # (a cs:names)
                     text = child.render(item, names_context=names, context=context, **kwargs)
                 else:
                     text = child.render(item, context=context, **kwargs)
@@ -283,7 +283,56 @@ class _SuppressesSubstituted:
         return None
 
 
+class _LazySortKeys:
+    """``cs:sort``: citeproc-py's sort, each key rendered when a comparison first needs it.
+
+    citeproc-py renders every key of every item before sorting (APA's bibliography: ten
+    keys, five of them macros, the first often enough to order the items); here a key is
+    rendered on first use and kept. The comparison is citeproc-py's and ``sorted`` makes
+    the same comparisons on the same values, so the order is the same."""
+
+    def sort(self, items: list[Any], context: Any) -> list[Any]:
+        keys = self.findall("cs:key", self.nsmap)  # type: ignore[attr-defined]
+        descending = [key.get("sort", "ascending").lower() == "descending" for key in keys]
+        rendered: dict[tuple[int, int], Any] = {}
+
+        def key(index: int, position: int) -> Any:
+            try:
+                return rendered[index, position]
+            except KeyError:
+                value = rendered[index, position] = keys[position].sort_keys(
+                    [items[index]], context
+                )[0]
+                return value
+
+        def compare(left: int, right: int) -> int:  # (citeproc-py's Sort.sort.mycmp)
+            for position, desc in enumerate(descending):
+                left_key, right_key = key(left, position), key(right, position)
+                if left_key is not None and right_key is not None:
+                    try:
+                        left_key = str(left_key.lower())
+                        right_key = str(right_key.lower())
+                    except AttributeError:
+                        pass
+                    try:  # noqa: SIM105 (a comparison: as citeproc-py, no context manager)
+                        left_key, right_key = (int(str(left_key)), int(str(right_key)))
+                    except ValueError:
+                        pass
+                    result = (left_key > right_key) - (left_key < right_key)
+                    if result:
+                        return -1 * result if desc else result
+                elif left_key is not None:
+                    return -1
+                elif right_key is not None:
+                    return 1
+            return 0
+
+        order = sorted(range(len(items)), key=functools.cmp_to_key(compare))
+        return [items[index] for index in order]
+
+
 _EXTRA_MIXINS: dict[type, tuple[type, ...]] = {
+    csl_model.Sort: (_LazySortKeys,),
     csl_model.Text: (_RecordsVariables,),
     csl_model.Substitute: (_SuppressesSubstituted,),
     csl_model.Names: (_CachedSubstitute,),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from refman.domain.search_query import QuerySyntaxError
 from refman.formats.base import FormatError
-from refman.storage.engine import LibraryOpenError
+from refman.storage.engine import LibraryOpenError, LibraryUnavailableError
 from refman.storage.store import ConflictError, NotFoundError
 
 
@@ -22,6 +22,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     NotFoundError,
     ConflictError,
     LibraryOpenError,
+    LibraryUnavailableError,
     QuerySyntaxError,
 )
 """Exceptions shown to users as a one-line message rather than a traceback."""

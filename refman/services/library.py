@@ -6,16 +6,20 @@ import datetime as dt
 import functools
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from refman.domain import AutoExport, Collection, Reference, Tag
+from refman.domain import Attachment, AutoExport, Collection, Reference, Tag
+from refman.domain.model import READING_STATUSES
 from refman.domain.query import ListRow, ReferenceQuery
 from refman.domain.search_query import QuerySyntaxError, parse_query
-from refman.services import auto_export
+from refman.formats.pdf_identifiers import PdfClues
+from refman.services import attachments, auto_export, metadata
+from refman.services.attachments import AttachmentPreferences
 from refman.services.auto_export import AutoExportOutcome
+from refman.services.backups import AFTER_OPERATION, DAILY, Backup, Backups
 from refman.services.citekeys import DEFAULT_PATTERN, KeyAllocator, check_pattern, pattern_key
 from refman.services.duplicates import (
     Cluster,
@@ -26,10 +30,14 @@ from refman.services.duplicates import (
 )
 from refman.services.errors import UserError
 from refman.services.exporting import ExportRequest, ExportResult, export_to_file, render
+from refman.services.health import LibraryHealth
 from refman.services.importing import ImportResult, import_files
+from refman.services.lookup import LookupClient, LookupSettings, Progress
+from refman.services.metadata import AddOutcome, DownloadOutcome, FetchOutcome, MetadataUpdate
 from refman.services.searching import Searcher, SearchResult
 from refman.storage import search_index
-from refman.storage.store import Store
+from refman.storage.engine import migrate
+from refman.storage.store import Store, UnitOfWork
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -48,10 +56,73 @@ class Changed:
 
 
 class Library:
-    """The operations both faces use, over one :class:`Store`."""
+    """The operations both faces use, over one :class:`Store`.
 
-    def __init__(self, store: Store) -> None:
+    An SQLite library also has ``backups`` and ``health`` (its integrity checks and
+    session; see ``refman.services.health``); both are None for PostgreSQL."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        backups: Backups | None = None,
+        health: LibraryHealth | None = None,
+    ) -> None:
         self.store = store
+        self.backups = backups
+        self.health = health
+        self.backup_reason: str | None = None
+        """Set by a large operation (import, merge, tag rename): a backup is due after it
+        (``run_pending_backup``, called by the faces once the operation is shown)."""
+
+    def close(self) -> None:
+        """Close the library: its connections, and its session (a clean shutdown)."""
+        self.store.close()
+        if self.health is not None:
+            self.health.end()
+
+    # --- backups ----------------------------------------------------------------------
+    def request_backup(self, reason: str) -> None:
+        """Note that a large operation finished (``reason``: import, merge, tag-rename)."""
+        if self.backups is not None:
+            self.backup_reason = reason
+
+    def run_pending_backup(self) -> Backup | None:
+        """The backup a large operation asked for, unless one was made in the last
+        ``AFTER_OPERATION`` minutes; raises ``BackupError`` (the library is unaffected)."""
+        reason, self.backup_reason = self.backup_reason, None
+        if reason is None or self.backups is None or not self._writable():
+            return None
+        return self.backups.create_if_due(reason, AFTER_OPERATION)
+
+    def run_daily_backup(self) -> Backup | None:
+        """A backup when the newest is over a day old (at start, once the check passed)."""
+        if self.backups is None or not self._writable():
+            return None
+        return self.backups.create_if_due("daily", DAILY)
+
+    def restore_backup(self, backup: Backup) -> tuple[Changed, Backup | None]:
+        """Make the library what ``backup`` holds (see ``Backups.restore``: the library
+        as it was is kept first, returned when it was backed up), check it again (writes
+        are allowed once it passes) and bring its schema up to date."""
+        if self.backups is None:
+            raise UserError("backups are kept for SQLite libraries only")
+        self.store.close()  # (pooled connections; new ones read the restored file)
+        saved = self.backups.restore(backup)
+        if self.health is not None:
+            self.health.check()
+        migrate(self.store.engine)
+        self.store.search_catch_up()
+        return Changed(tags=True, collections=True, everything=True), saved
+
+    def _writable(self) -> bool:
+        """Whether automatic backups are on and the library passed its check (never back
+        up a failing library over the good backups)."""
+        if self.backups is None or not self.backups.automatic:
+            return False
+        return self.health is None or (
+            self.health.guard.decided and self.health.guard.refusal is None
+        )
 
     # --- reading ----------------------------------------------------------------------
     def resolve(self, refs: Iterable[str]) -> list[int]:
@@ -64,9 +135,11 @@ class Library:
         return self.store.references(ids)
 
     def get(self, ref: str | int) -> Reference:
-        """One reference with attachments and provenance."""
+        """One reference with attachments (missing files marked) and provenance."""
         ref_id = ref if isinstance(ref, int) else self.store.find_id(ref)
-        return self.store.references([ref_id], with_details=True)[0]
+        found = self.store.references([ref_id], with_details=True)
+        attachments.check_files(found, self.attachment_folder())
+        return found[0]
 
     def tags(self) -> list[Tag]:
         """Every tag with its count."""
@@ -89,8 +162,11 @@ class Library:
         return self.store.rows(ids)
 
     def load(self, ids: Sequence[int]) -> list[Reference]:
-        """Full references (with attachments and provenance) for ``ids``, in that order."""
-        return self.store.references(ids, with_details=True)
+        """Full references (with attachments, missing files marked, and provenance) for
+        ``ids``, in that order."""
+        found = self.store.references(ids, with_details=True)
+        attachments.check_files(found, self.attachment_folder())
+        return found
 
     def search_index_catch_up(self) -> int:
         """Index what the last import added (it commits first, indexes after)."""
@@ -102,6 +178,7 @@ class Library:
         the search index up to date."""
         result = import_files(self.store, paths)
         self.search_index_catch_up()
+        self.request_backup("import")
         return result
 
     def update_fields(self, ref_id: int, changes: dict[str, Any], expected_version: int) -> Changed:
@@ -112,16 +189,18 @@ class Library:
         clean = {name: validate_field(name, value) for name, value in changes.items()}
         if "title" in clean:
             clean["title_provisional"] = False
-        with self.store.unit_of_work() as uow:
+
+        def edit(uow: UnitOfWork) -> int:
             if "citekey" in clean and uow.citekey_owner(clean["citekey"]) not in (None, ref_id):
                 raise UserError(f"citekey: {clean['citekey']} is already another reference's key")
-            version = uow.update_checked(ref_id, expected_version, clean)
+            return uow.update_checked(ref_id, expected_version, clean)
+
+        version = self.store.write(edit)
         return Changed(reference_ids=frozenset({ref_id}), count=version)
 
     def edit_note(self, note_id: int, text: str) -> Changed:
         """Replace a note's Markdown text."""
-        with self.store.unit_of_work() as uow:
-            ref_id = uow.edit_note(note_id, text)
+        ref_id = self.store.write(lambda uow: uow.edit_note(note_id, text))
         return Changed(reference_ids=frozenset({ref_id}), count=note_id)
 
     def delete_note(self, note_id: int) -> Changed:
@@ -144,22 +223,23 @@ class Library:
         return Changed(reference_ids=frozenset(ref_ids), tags=True, everything=True, count=moved)
 
     def empty_trash(self) -> Changed:
-        """Delete trashed references for good; ``count`` is how many."""
+        """Delete trashed references for good, with the copies of their files in the
+        attachment folder; ``count`` is how many references."""
         with self.store.unit_of_work() as uow:
+            copies = uow.attachment_locations(copied=True, trashed=True)
             ids = uow.empty_trash()
+        attachments.delete_unused_copies(self.store, copies)
         return Changed(reference_ids=frozenset(ids), tags=True, everything=True, count=len(ids))
 
     def add_tags(self, names: Sequence[str], ref_ids: Sequence[int]) -> Changed:
         """Tag references; ``count`` is how many new (reference, tag) pairs there are."""
         names = _clean_tag_names(names)
-        with self.store.unit_of_work() as uow:
-            added = uow.tag(ref_ids, names)
+        added = self.store.write(lambda uow: uow.tag(ref_ids, names))
         return Changed(reference_ids=frozenset(ref_ids), tags=True, count=added)
 
     def remove_tag(self, name: str, ref_ids: Sequence[int]) -> Changed:
         """Untag references; ``count`` is how many carried the tag."""
-        with self.store.unit_of_work() as uow:
-            removed = uow.untag(ref_ids, name)
+        removed = self.store.write(lambda uow: uow.untag(ref_ids, name))
         return Changed(reference_ids=frozenset(ref_ids), tags=True, count=removed)
 
     def rename_tag(self, old: str, new: str) -> Changed:
@@ -167,6 +247,7 @@ class Library:
         (new,) = _clean_tag_names([new])
         with self.store.unit_of_work() as uow:
             merged = uow.rename_tag(old, new)
+        self.request_backup("tag-rename")
         return Changed(tags=True, everything=True, count=int(merged))
 
     def set_tag_colour(self, name: str, colour: str | None) -> Changed:
@@ -325,9 +406,99 @@ class Library:
         """Add a Markdown note; ``count`` is the new note's id."""
         if not text.strip():
             raise UserError("a note cannot be empty")
-        with self.store.unit_of_work() as uow:
-            note_id = uow.add_note(ref_id, text)
+        note_id = self.store.write(lambda uow: uow.add_note(ref_id, text))
         return Changed(reference_ids=frozenset({ref_id}), count=note_id)
+
+    # --- attachments and reading ----------------------------------------------------------
+    def attachment_folder(self) -> Path:
+        """Where the library copies attached files (see ``refman.services.attachments``)."""
+        return attachments.attachment_folder(self.store)
+
+    def attachment_preferences(self) -> AttachmentPreferences:
+        """Whether new files are copied (else linked), and the attachment folder."""
+        return attachments.preferences(self.store)
+
+    def set_attachment_preferences(self, prefs: AttachmentPreferences) -> None:
+        """Change the library's attachment settings (copies made stay where they are)."""
+        attachments.set_preferences(self.store, prefs)
+
+    def attach_file(
+        self, reference_id: int, source: Path, *, copy: bool | None = None
+    ) -> Attachment:
+        """Attach a file to a reference: copied atomically into the attachment folder as
+        ``<citekey>.pdf`` (``-2`` ... on a clash, never overwriting) or, ``copy`` False,
+        linked where it is; ``copy`` None follows the library's setting. A file the
+        reference already has is not attached twice (its attachment is returned)."""
+        return attachments.attach_file(self.store, reference_id, source, copy=copy)[0]
+
+    def attach_files(
+        self, reference_id: int, sources: Sequence[Path], *, copy: bool | None = None
+    ) -> tuple[Changed, list[tuple[Attachment, bool]]]:
+        """``attach_file`` for each of ``sources``: each attachment with whether it is
+        new (False: the reference had that file); ``count``: how many are new."""
+        results = [
+            attachments.attach_file(self.store, reference_id, source, copy=copy)
+            for source in sources
+        ]
+        added = sum(new for _attachment, new in results)
+        return Changed(reference_ids=frozenset({reference_id}), count=added), results
+
+    def remove_attachment(
+        self, attachment_id: int, *, delete_file: bool = False
+    ) -> tuple[Changed, int, Attachment]:
+        """Detach an attachment; with ``delete_file`` a copy in the attachment folder is
+        deleted too (never a linked file). Returns what changed, the reference's id and
+        the attachment as it was (``restore_attachment`` puts it back)."""
+        with self.store.unit_of_work() as uow:
+            ref_id, attachment = uow.remove_attachment(attachment_id)
+        if delete_file and attachment.copied:
+            attachments.delete_unused_copies(self.store, [attachment.location])
+        return Changed(reference_ids=frozenset({ref_id})), ref_id, attachment
+
+    def restore_attachment(self, reference_id: int, attachment: Attachment) -> Changed:
+        """Attach again what ``remove_attachment`` detached; ``count`` is its new id."""
+        with self.store.unit_of_work() as uow:
+            new_id = uow.add_attachment(reference_id, attachment)
+        return Changed(reference_ids=frozenset({reference_id}), count=new_id)
+
+    def pdf_file(self, reference_id: int) -> Path | None:
+        """The reference's first PDF file that exists (None: none, or all missing)."""
+        (ref,) = self.store.references([reference_id], with_details=True)
+        return attachments.pdf_file(ref, self.attachment_folder())
+
+    def add_reference_from_pdf(
+        self, source: Path, clues: PdfClues, *, copy: bool | None = None
+    ) -> tuple[Changed, int]:
+        """A reference for the PDF ``source``, which says ``clues`` about itself (see
+        ``refman.formats.pdf_identifiers``): the library's reference with that arXiv id
+        or DOI (restored from the Trash if need be) gets the file; otherwise a new one
+        with a provisional title is created with it. Returns what changed (``count``: 1
+        if a reference was created) and the reference's id."""
+        ref_id = attachments.existing_reference(self.store, clues)
+        if ref_id is None:
+            new = attachments.reference_from_clues(clues, Path(source))
+            ref_id, _attachment = attachments.add_reference_with_file(
+                self.store, new, source, copy=copy
+            )
+            return Changed(reference_ids=frozenset({ref_id}), everything=True, count=1), ref_id
+        restored = self.restore([ref_id]).count
+        attachments.attach_file(self.store, ref_id, source, copy=copy)
+        return Changed(reference_ids=frozenset({ref_id}), everything=bool(restored)), ref_id
+
+    def set_reading_status(self, ref_ids: Sequence[int], status: str) -> Changed:
+        """Mark references unread, reading or read (not an edit: versions stay);
+        ``count`` is how many changed."""
+        if status not in READING_STATUSES:
+            raise UserError(f"status: {status!r} is not one of {', '.join(READING_STATUSES)}")
+        with self.store.unit_of_work() as uow:
+            changed = uow.set_reading_status(ref_ids, status)
+        return Changed(reference_ids=frozenset(ref_ids), count=changed)
+
+    def set_last_page(self, reference_id: int, page: int | None) -> Changed:
+        """Remember the page (0-based) the reader last showed of a reference."""
+        with self.store.unit_of_work() as uow:
+            uow.set_last_page(reference_id, page)
+        return Changed(reference_ids=frozenset({reference_id}))
 
     # --- duplicates -------------------------------------------------------------------
     def duplicates(self, min_confidence: float = 0.0) -> list[Cluster]:
@@ -351,6 +522,7 @@ class Library:
         since raises ``ConflictError``). The record undoes it (``unmerge``)."""
         with self.store.unit_of_work() as uow:
             record = merge_references(uow, ref_ids, master, choices, versions)
+        self.request_backup("merge")
         return _merge_changed([record]), record
 
     def merge_clusters(
@@ -361,6 +533,7 @@ class Library:
         chosen = self.duplicates(clusters) if isinstance(clusters, int | float) else clusters
         with self.store.unit_of_work() as uow:
             records = [merge_references(uow, cluster.ids) for cluster in chosen]
+        self.request_backup("merge")
         return _merge_changed(records), records
 
     def unmerge(self, records: MergeRecord | Sequence[MergeRecord]) -> Changed:
@@ -392,6 +565,56 @@ class Library:
     def merged_into(self, ref_id: int) -> int | None:
         """The reference a merge folded ``ref_id`` into (it is then in the Trash)."""
         return self.store.merged_into([ref_id]).get(ref_id)
+
+    # --- online lookup ------------------------------------------------------------------
+    def lookup_settings(self) -> LookupSettings:
+        """Where lookups go and the contact e-mail they carry (the environment's
+        ``REFMAN_CONTACT_EMAIL``, else the library's setting)."""
+        return metadata.lookup_settings(self.store)
+
+    def set_contact_email(self, email: str) -> None:
+        """Remember the contact e-mail sent with lookups ("" forgets it)."""
+        metadata.set_contact_email(self.store, email)
+
+    def fetch_metadata(
+        self, ref_ids: Sequence[int], client: LookupClient, progress: Progress | None = None
+    ) -> list[FetchOutcome]:
+        """Look references up on arXiv or Crossref and list the changes each would get
+        (see ``refman.services.metadata``); nothing is written."""
+        return metadata.fetch_metadata(self.store, client, ref_ids, progress)
+
+    def apply_metadata(self, updates: Sequence[MetadataUpdate]) -> Changed:
+        """Write fetched values (``metadata.updates_for``) in one transaction; a
+        reference changed since its fetch raises ``ConflictError``. ``count``: how many
+        references changed."""
+        if not updates:
+            return Changed()
+        with self.store.unit_of_work() as uow:
+            ids = metadata.write_updates(uow, updates)
+        return Changed(reference_ids=frozenset(ids), count=len(ids))
+
+    def add_by_identifier(
+        self, texts: Sequence[str], client: LookupClient, progress: Progress | None = None
+    ) -> tuple[Changed, list[AddOutcome]]:
+        """New references for arXiv ids, DOIs or links, read online, unless the library
+        has them already; ``count``: how many were created."""
+        outcomes = metadata.add_by_identifier(self.store, client, texts, progress)
+        created = frozenset(o.reference_id for o in outcomes if o.created and o.reference_id)
+        changed = Changed(reference_ids=created, everything=bool(created), count=len(created))
+        return changed, outcomes
+
+    def download_pdfs(
+        self,
+        ref_ids: Sequence[int],
+        client: LookupClient,
+        progress: Progress | None = None,
+        status: Callable[[str], None] | None = None,
+    ) -> tuple[Changed, list[DownloadOutcome]]:
+        """Download arXiv PDFs into the attachment folder and attach them; ``count``:
+        how many files were attached."""
+        outcomes = metadata.download_pdfs(self.store, client, ref_ids, progress, status)
+        attached = frozenset(o.reference_id for o in outcomes if o.new)
+        return Changed(reference_ids=attached, count=len(attached)), outcomes
 
     # --- search -----------------------------------------------------------------------
     @functools.cached_property

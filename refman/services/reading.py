@@ -37,6 +37,15 @@ from refman.services.matching import RecordMatcher
 SAMPLE_BYTES = 1 << 20
 """Bytes read up front to choose the encoding and the format."""
 _READ_CHUNK = 1 << 20
+WHOLE_FILE_MAX_BYTES = 100_000_000
+"""The largest file a reader that needs the whole text (``Format.streams`` False:
+BibTeX, CSL-JSON, Atom) is given: parsing holds about five times the file in memory
+(a 22 MB BibTeX file peaks at 175 MB), so above this the file is refused with advice.
+Streaming readers take files of any size."""
+MAX_LINE_CHARS = 32 << 20
+"""A longer line is no bibliography (a binary or corrupted file): refused as soon as it
+is seen, rather than held in memory until its end (minified JSON of 10,000 references is
+one line of 23 MB)."""
 
 
 @dataclass(slots=True)
@@ -90,6 +99,11 @@ def _line_blocks(handle: BinaryIO, encoding: str, source: str, first: bytes) -> 
             raise FormatError(
                 source, bad_line, f"not valid {encoding} text (byte {chunk[exc.start]:#04x})"
             ) from exc
+        if "\x00" in text:  # (binary data after the sample: a memchr, no regex)
+            where = line_no + text.count("\n", 0, text.index("\x00"))
+            raise FormatError(
+                source, where, "the file contains NUL bytes; it looks binary, not a text file"
+            )
         hold = ""
         if "\r" in text:  # (a memchr: most files have no CR, and replace costs more)
             if chunk and text.endswith("\r"):
@@ -97,6 +111,13 @@ def _line_blocks(handle: BinaryIO, encoding: str, source: str, first: bytes) -> 
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         cut = text.rfind("\n") + 1
         carry = text[cut:] + hold
+        if len(carry) > MAX_LINE_CHARS:
+            raise FormatError(
+                source,
+                line_no + text.count("\n", 0, cut),
+                f"a line longer than {MAX_LINE_CHARS >> 20} million characters: "
+                "not a bibliography file (binary or damaged?)",
+            )
         if cut:
             lines = text[:cut].split("\n")
             lines.pop()  # "" after the last line end
@@ -107,6 +128,10 @@ def _line_blocks(handle: BinaryIO, encoding: str, source: str, first: bytes) -> 
         chunk = handle.read(_READ_CHUNK)
     if carry:
         yield [carry]
+
+
+def _size(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
 
 
 def open_records(path: Path) -> OpenedFile:
@@ -126,6 +151,14 @@ def open_records(path: Path) -> OpenedFile:
         # The sample may end inside a character: decode it leniently, for sniffing only.
         head = sample.decode(encoding, errors="ignore")[:SNIFF_CHARS]
         fmt = detect(head.replace("\r\n", "\n").replace("\r", "\n"), source)
+        if not fmt.streams and size > WHOLE_FILE_MAX_BYTES:
+            raise FormatError(
+                source,
+                None,
+                f"{_size(size)} is too large for a {fmt.label} file, which is read whole "
+                f"(at most {_size(WHOLE_FILE_MAX_BYTES)}): split it, or export it as RIS, "
+                "which refman reads in bounded memory",
+            )
     except BaseException:
         handle.close()
         raise
@@ -359,6 +392,15 @@ class Batch:
         return Batch([finish(read) for read in self.wires], self.done, self.last, finished=True)
 
 
+def _guarded(records: Iterator[Reference], source: str) -> Iterator[Reference]:
+    """``records``, a reader's recursion overflow (input nested deeper than any
+    bibliography) turned into a ``FormatError``."""
+    try:
+        yield from records
+    except RecursionError:
+        raise FormatError(source, None, "nested too deeply to be a bibliography") from None
+
+
 def read_batches(paths: Sequence[Path], keys: MatchKeys, batch_size: int) -> Iterator[Batch]:
     """Read ``paths`` in order, matching each record against ``keys`` and the records
     before it. A batch ends after every ``batch_size``-th record of a file and at the end."""
@@ -368,7 +410,7 @@ def read_batches(paths: Sequence[Path], keys: MatchKeys, batch_size: int) -> Ite
     done_before = 0
     for path in paths:
         opened = open_records(path)
-        for count, ref in enumerate(opened.records, start=1):
+        for count, ref in enumerate(_guarded(opened.records, str(path)), start=1):
             # A real title's key is needed to match it; other keys the writer computes.
             key = fast_title_key(ref.title) if ref.title and not ref.title_provisional else None
             first = _person_keys(ref.authors[0].family, "")[1] if ref.authors else ""
@@ -391,9 +433,10 @@ class RecordReader:
     come through a socket, so parsing and matching use the second core while this
     process writes. Leaving the block stops the child, whatever happened.
 
-    The child is a fresh interpreter (``python -c``), not a ``multiprocessing`` one: no
-    fork (the GUI runs Qt threads), and unlike spawn or forkserver it does not re-import
-    the parent's ``__main__`` (a script, the GUI), only this module."""
+    The child is a fresh interpreter (``python -c``; in a frozen app the app's own
+    executable, see ``child_command``), not a ``multiprocessing`` one: no fork (the GUI
+    runs Qt threads), and unlike spawn or forkserver it does not re-import the parent's
+    ``__main__`` (a script, the GUI), only this module."""
 
     def __init__(self, paths: Sequence[Path], *, batch_size: int, in_child: bool) -> None:
         self.paths = list(paths)
@@ -408,13 +451,12 @@ class RecordReader:
         if self.in_child:
             ours, theirs = socket.socketpair()
             with ours, theirs:
-                path = os.pathsep.join(p for p in sys.path if p)
                 try:
                     self._process = subprocess.Popen(
-                        [sys.executable, "-c", _CHILD_CODE, str(theirs.fileno())],
+                        child_command(theirs.fileno()),
                         pass_fds=[theirs.fileno()],
                         stdin=subprocess.DEVNULL,
-                        env={**os.environ, "PYTHONPATH": path},
+                        env=_child_environment(),
                     )
                 except OSError:  # no interpreter to start: read here, more slowly
                     self.in_child = False
@@ -481,11 +523,35 @@ class RecordReader:
 
 
 def child_reading_supported() -> bool:
-    """Whether this platform can read in a child process (POSIX, not a frozen app)."""
-    return os.name == "posix" and not getattr(sys, "frozen", False)
+    """Whether this platform can read in a child process (POSIX: the child inherits the
+    socket's descriptor)."""
+    return os.name == "posix"
 
 
 _CHILD_CODE = "import sys; from refman.services.reading import child_main; child_main(sys.argv[1])"
+
+CHILD_READER_ARG = "--refman-child-reader"
+"""A frozen app's executable started with this argument and a descriptor runs
+``child_main`` instead of the app (``packaging/refman_main.py``, the bundle's entry
+point, checks for it before anything else)."""
+
+
+def child_command(fd: int) -> list[str]:
+    """The command that starts the reader process on the socket ``fd``: the interpreter
+    with ``-c``, or in a frozen app (PyInstaller's ``sys.executable`` is the app, which
+    takes no ``-c``) the app with ``CHILD_READER_ARG``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, CHILD_READER_ARG, str(fd)]
+    return [sys.executable, "-c", _CHILD_CODE, str(fd)]
+
+
+def _child_environment() -> dict[str, str]:
+    """The reader's environment: ours, and for an interpreter our ``sys.path`` (a frozen
+    app finds its modules inside itself)."""
+    if getattr(sys, "frozen", False):
+        return dict(os.environ)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+
 
 _QUEUED_BATCHES = 2
 """Batches the child may read ahead of the writer besides the one being sent (bounds the

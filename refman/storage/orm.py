@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -17,6 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    false,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -75,6 +79,12 @@ class ReferenceRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     trashed: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     sort_author: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reading_status: Mapped[str] = mapped_column(
+        String(16), default="unread", server_default="unread"
+    )
+    """``unread``, ``reading`` or ``read`` (``refman.domain.model.READING_STATUSES``)."""
+    last_page: Mapped[int | None] = mapped_column(Integer)
+    """The page (0-based) the reader last showed."""
 
     authors: Mapped[list[ReferenceAuthorRow]] = relationship(
         lazy="raise", order_by="ReferenceAuthorRow.position", cascade="all, delete-orphan"
@@ -148,7 +158,8 @@ class NoteRow(Base):
 
 
 class AttachmentRow(Base):
-    """A file path or URL attached to a reference."""
+    """A file path or URL attached to a reference. ``copied``: a file refman copied into
+    the library's attachment folder (else a link to the file where it is)."""
 
     __tablename__ = "attachments"
 
@@ -159,6 +170,19 @@ class AttachmentRow(Base):
     location: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(8), default="file")
     added: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    copied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    mime: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    size: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class LibrarySettingRow(Base):
+    """A library-wide preference (e.g. whether attached files are copied), shared by every
+    face and every machine that opens the library."""
+
+    __tablename__ = "library_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class RawTextRow(Base):
@@ -261,6 +285,9 @@ class SearchDirtyRow(Base):
 
 SEARCH_TABLE = "reference_search"
 """The SQLite FTS5 table (created by migration 0003, not part of the ORM metadata)."""
+PG_SEARCH_TABLE = "search_documents"
+"""PostgreSQL's search index: one weighted ``tsvector`` per reference (migration 0012,
+not part of the ORM metadata)."""
 
 _LIVE = ReferenceRow.trashed.is_(None)
 # One index per sort order of the live list (migration 0005): index-only ordered scans.
@@ -270,8 +297,21 @@ for _name, _columns in {
     "ix_references_live_author": (ReferenceRow.sort_author, ReferenceRow.title_key),
     "ix_references_live_year": (ReferenceRow.year,),
     "ix_references_live_venue": (ReferenceRow.venue,),
+    "ix_references_live_status": (ReferenceRow.reading_status,),
 }.items():
     Index(_name, *_columns, sqlite_where=_LIVE, postgresql_where=_LIVE)
+# The search filters ``type:``, ``has:code`` and ``has:abstract`` (migration 0013).
+Index(
+    "ix_references_live_type",
+    func.lower(ReferenceRow.entry_type),
+    sqlite_where=_LIVE,
+    postgresql_where=_LIVE,
+)
+for _name, _where in {
+    "ix_references_live_code": and_(_LIVE, ReferenceRow.code_url != ""),
+    "ix_references_live_no_abstract": and_(_LIVE, ReferenceRow.abstract == ""),
+}.items():
+    Index(_name, ReferenceRow.id, sqlite_where=_where, postgresql_where=_where)
 
 
 class CollectionRow(Base):

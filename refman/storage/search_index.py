@@ -19,9 +19,14 @@ at once (a word found nowhere answers without walking anything).
 
 Ranking (``SortKey.RELEVANCE``): FTS5's bm25 over the positive terms with column weights
 ``RANK_WEIGHTS`` (title and authors above venue above abstract), minus ``TAG_BONUS`` /
-``NOTE_BONUS`` for each word found in a tag or note. PostgreSQL has no FTS5 table: words
-match at word starts with case-insensitive regular expressions (``~*``, ``\\m``; accents
-are not folded there) and the ranking counts weighted field hits.
+``NOTE_BONUS`` for each word found in a tag or note.
+
+PostgreSQL has its own full-text search instead of FTS5 (``PgSyntax``, migration 0012):
+``search_documents`` holds one ``tsvector`` per reference, its fields weighted A (title),
+B (authors), C (venue) and D (abstract), of the text folded like ``fold`` in SQL
+(``refman_fold``), under a GIN index; triggers and the same pause / dirty list /
+``catch_up`` keep it in sync. Queries are ``tsquery`` strings (``'word':*`` prefixes,
+``<->`` phrases, weight labels for fields) ranked by ``ts_rank`` with ``RANK_WEIGHTS``.
 """
 
 from __future__ import annotations
@@ -38,27 +43,23 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Float,
     Integer,
     Select,
     and_,
     bindparam,
-    case,
     delete,
     false,
     func,
-    literal,
     literal_column,
     not_,
     or_,
     select,
     table,
     text,
-    union,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import InstrumentedAttribute
 
 from refman.domain.search_query import (
     AddedWithin,
@@ -68,6 +69,7 @@ from refman.domain.search_query import (
     IdentifierIs,
     Node,
     Not,
+    StatusIs,
     TagIs,
     Term,
     TypeIs,
@@ -77,6 +79,7 @@ from refman.domain.search_query import (
 from refman.domain.text import fold, split_arxiv_version
 from refman.storage.engine import write_connection
 from refman.storage.orm import (
+    PG_SEARCH_TABLE,
     SEARCH_TABLE,
     AttachmentRow,
     NoteRow,
@@ -112,40 +115,83 @@ WHERE r.id IN (SELECT reference_id FROM search_dirty)
 """
 
 
+PG_REBUILD = f"""
+INSERT INTO {PG_SEARCH_TABLE} (reference_id, document)
+SELECT r.id, refman_search_document(r.title, coalesce(a.names, ''), r.venue, r.abstract)
+FROM "references" r JOIN search_dirty d ON d.reference_id = r.id
+LEFT JOIN (SELECT ra.reference_id AS id,
+                  string_agg(p.given || ' ' || p.family, ' ' ORDER BY ra.position) AS names
+           FROM reference_authors ra JOIN persons p ON p.id = ra.person_id
+           WHERE ra.reference_id IN (SELECT reference_id FROM search_dirty)
+           GROUP BY ra.reference_id) a ON a.id = r.id
+ON CONFLICT (reference_id) DO UPDATE SET document = EXCLUDED.document
+"""
+"""Rebuilds PostgreSQL's index entries of the dirty references (``catch_up``)."""
+PG_ANALYZE_AFTER = 10_000
+"""A catch-up of more references than this (an import) first refreshes the planner's
+statistics of the tables it joins, which autovacuum would refresh only later."""
+
+
 def has_fts(conn: Connection) -> bool:
-    """Whether this library has the FTS5 index (SQLite libraries do)."""
-    return conn.dialect.name == "sqlite"
+    """Whether this library has a full-text index: FTS5 on SQLite, ``tsvector`` on
+    PostgreSQL."""
+    return conn.dialect.name in ("sqlite", "postgresql")
+
+
+PG_BULK_SETTING = "refman.bulk"
+"""PostgreSQL's triggers do nothing in a transaction that set this to ``on``
+(migration 0012)."""
 
 
 def pause(conn: Connection) -> None:
-    """Stop the triggers for the rest of this transaction (an import is running)."""
-    if has_fts(conn):
+    """Stop the triggers for the rest of this transaction (an import is running): on
+    SQLite through ``search_state.deferred``, on PostgreSQL a transaction-local setting
+    (no row another client's import would wait on)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config(:name, 'on', true)"), {"name": PG_BULK_SETTING})
+    elif has_fts(conn):
         conn.execute(update(SearchStateRow).values(deferred=1))
 
 
+CHANGES_CHANNEL = "refman_changes"
+"""PostgreSQL's ``NOTIFY`` channel of changes to a shared library (migration 0012):
+payloads ``r:<id>,<id>...``, ``r:*`` (reload everything) and ``t`` (tags)."""
+
+
 def resume(conn: Connection) -> None:
-    """Turn the triggers back on (before the import's transaction commits)."""
-    if has_fts(conn):
+    """Turn the triggers back on (before the import's transaction commits); on
+    PostgreSQL tell the other clients to reload, once, at the commit."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config(:name, 'off', true)"), {"name": PG_BULK_SETTING})
+        conn.execute(text("SELECT pg_notify(:channel, 'r:*')"), {"channel": CHANGES_CHANNEL})
+    elif has_fts(conn):
         conn.execute(update(SearchStateRow).values(deferred=0))
 
 
 def mark_dirty(conn: Connection, ids: Sequence[int]) -> None:
     """Remember that these references' index entries must be rebuilt."""
     if ids and has_fts(conn):
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         conn.execute(
-            sqlite_insert(SearchDirtyRow).on_conflict_do_nothing(),
+            insert(SearchDirtyRow).on_conflict_do_nothing(),
             [{"reference_id": ref_id} for ref_id in ids],
         )
 
 
 def catch_up(engine: Engine) -> int:
     """Rebuild the index entries of every dirty reference; returns how many."""
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name not in ("sqlite", "postgresql"):
         return 0
     with write_connection(engine) as conn:
         dirty = conn.execute(text("SELECT count(*) FROM search_dirty")).scalar_one()
         if not dirty:
             return 0
+        if engine.dialect.name == "postgresql":
+            if dirty > PG_ANALYZE_AFTER:
+                conn.execute(text('ANALYZE search_dirty, "references", reference_authors, persons'))
+            conn.execute(text(PG_REBUILD))
+            conn.execute(delete(SearchDirtyRow))
+            return int(dirty)
         conn.execute(
             text(
                 f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN (SELECT reference_id FROM search_dirty)"
@@ -179,6 +225,15 @@ def rebuild(engine: Engine) -> int:
     third less time) and merged into one segment at the end. Like an import it commits
     without the WAL checkpoint (``Store.checkpoint`` or the next write copies the
     pages)."""
+    if engine.dialect.name == "postgresql":
+        with write_connection(engine) as conn:
+            conn.execute(text(f"TRUNCATE {PG_SEARCH_TABLE}"))
+            conn.execute(delete(SearchDirtyRow))
+            conn.execute(
+                text('INSERT INTO search_dirty (reference_id) SELECT id FROM "references"')
+            )
+            conn.execute(text(PG_REBUILD))
+            return int(conn.execute(delete(SearchDirtyRow)).rowcount)
     if engine.dialect.name != "sqlite":
         return 0
     with write_connection(engine, bulk=True) as conn:  # (the next write checkpoints)
@@ -224,7 +279,7 @@ def vocabulary_stamp(engine: Engine) -> object:
     """Something that changes whenever the index's words may have changed: on SQLite the
     FTS5 structure record (rewritten, with a new cookie, by every write to the index)."""
     with engine.connect() as conn:
-        if has_fts(conn):
+        if conn.dialect.name == "sqlite":
             return conn.execute(
                 text(f"SELECT block FROM {SEARCH_TABLE}_data WHERE id = 10")
             ).scalar()
@@ -233,13 +288,16 @@ def vocabulary_stamp(engine: Engine) -> object:
 
 
 def vocabulary(engine: Engine) -> Vocabulary:
-    """The current vocabulary. On SQLite the FTS5 index's own (through a temporary
-    ``fts5vocab`` table on the connection; it reads the whole index: 0.25 s for 100,000
-    references); elsewhere the words of titles and venues."""
+    """The current vocabulary: the index's own words. On SQLite through a temporary
+    ``fts5vocab`` table on the connection (it reads the whole index: 0.25 s for 100,000
+    references), on PostgreSQL through ``ts_stat``."""
     stamp = vocabulary_stamp(engine)
     terms: dict[str, int] = {}
     with engine.connect() as conn:
-        if has_fts(conn):
+        if conn.dialect.name == "postgresql":
+            stat = f"SELECT word, ndoc FROM ts_stat('SELECT document FROM {PG_SEARCH_TABLE}')"
+            terms.update((str(word), int(docs)) for word, docs in conn.execute(text(stat)))
+        elif has_fts(conn):
             conn.execute(
                 text(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCABULARY_TABLE} "
@@ -248,10 +306,6 @@ def vocabulary(engine: Engine) -> Vocabulary:
             )
             vocab = conn.exec_driver_sql(f"SELECT term, doc FROM {_VOCABULARY_TABLE}")
             terms.update((term, docs) for term, docs in vocab)
-        else:
-            for title, venue in conn.execute(select(ReferenceRow.title, ReferenceRow.venue)):
-                for word in _WORD.findall(fold(f"{title} {venue}")):
-                    terms[word] = terms.get(word, 0) + 1
         families = frozenset(
             word
             for (family,) in conn.execute(
@@ -267,6 +321,10 @@ def vocabulary(engine: Engine) -> Vocabulary:
 # --- compiling queries ----------------------------------------------------------------
 _WORD = re.compile(r"\w+")
 _UNINDEXED_ID = literal_column('+"references".id', Integer)
+PROBE_TAGS_ABOVE = 1_500
+"""A tag on more references than this is probed while the sort order's index is walked
+(its references are dense enough to fill a page soon); a rarer tag's references are
+looked up by id and sorted."""
 
 
 class _Const(enum.Enum):
@@ -300,19 +358,6 @@ def fts_expression(term: Term) -> str:
     return f"{{{term.field}}}: {phrase}" if term.field else phrase
 
 
-def _fts_ids(expr: str) -> Select[int]:
-    """References whose index entry matches the FTS5 expression ``expr``."""
-    return (
-        select(literal_column("rowid", Integer))
-        .select_from(table(SEARCH_TABLE))
-        .where(
-            text(f"{SEARCH_TABLE} MATCH :match").bindparams(
-                bindparam("match", expr, unique=True)  # one per expression
-            )
-        )
-    )
-
-
 def _starts(term: Term) -> list[str]:
     """LIKE patterns for text in which ``term`` starts a word."""
     value = term.text
@@ -331,58 +376,130 @@ def _note_ids(term: Term) -> Select[int]:
     return select(NoteRow.reference_id).where(or_(*(NoteRow.text.ilike(p) for p in patterns)))
 
 
-def _pattern(term: Term) -> str:
-    """A PostgreSQL regular expression for the term at a word start (``~*``)."""
-    body = r"\W+".join(re.escape(w) for w in term.words)
-    return rf"\m{body}\M" if term.phrase else rf"\m{body}"
-
-
-def _author_ids(pattern: str) -> Select[int]:
-    """References with an author whose name matches ``pattern`` (PostgreSQL)."""
-    return (
-        select(ReferenceAuthorRow.reference_id)
-        .join(PersonRow, PersonRow.id == ReferenceAuthorRow.person_id)
-        .where((PersonRow.given + " " + PersonRow.family).regexp_match(pattern, flags="i"))
-    )
-
-
-_PG_COLUMNS: dict[str, InstrumentedAttribute[str]] = {
-    "title": ReferenceRow.title,
-    "abstract": ReferenceRow.abstract,
-    "venue": ReferenceRow.venue,
-}
-
-
 _STRONG = "{title authors venue}"
 """The columns whose hits put a reference in the first rank tier."""
 _BM25 = f"bm25({SEARCH_TABLE}, {', '.join(str(RANK_WEIGHTS[c]) for c in FTS_COLUMNS)})"
 
 
-def _strong_expression(term: Term) -> str:
-    """The FTS5 query of ``term`` in the title, authors or venue (a term of one field,
-    the abstract's too, stays in it)."""
-    expr = fts_expression(term)
-    return expr if term.field else f"{_STRONG}: {expr}"
+class IndexSyntax:
+    """One full-text index's query language: SQLite FTS5 (this class) or PostgreSQL's
+    ``tsquery`` (``PgSyntax``). Expressions are strings of that language; ``scores``
+    are lower-is-better (bm25's sign)."""
+
+    def term(self, term: Term) -> str:
+        """The expression of one term anywhere it may match."""
+        return fts_expression(term)
+
+    def strong(self, term: Term) -> str:
+        """``term`` in the title, authors or venue (a term of one field, the abstract's
+        too, stays in it)."""
+        expr = self.term(term)
+        return expr if term.field else f"{_STRONG}: {expr}"
+
+    def any_of(self, exprs: Sequence[str]) -> str:
+        return " OR ".join(f"({e})" for e in exprs)
+
+    def all_of(self, positive: Sequence[str], negative: Sequence[str]) -> str:
+        return " AND ".join(f"({e})" for e in positive) + "".join(f" NOT ({e})" for e in negative)
+
+    def ids(self, expr: str) -> Select[int]:
+        """References whose index entry matches ``expr``."""
+        return (
+            select(literal_column("rowid", Integer))
+            .select_from(table(SEARCH_TABLE))
+            .where(
+                text(f"{SEARCH_TABLE} MATCH :match").bindparams(
+                    bindparam("match", expr, unique=True)  # one per expression
+                )
+            )
+        )
+
+    def scores(
+        self, conn: Connection, expr: str, *, limit: int | bool | None = False
+    ) -> list[tuple[int, float]]:
+        """(id, score) of the references ``expr`` matches, straight from the driver;
+        best first (ties by id) unless ``limit`` is False, the first ``limit`` of them
+        unless it is None."""
+        driver: Any = conn.connection.driver_connection
+        sql = f"SELECT rowid, {_BM25} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
+        if limit is False:
+            return list(driver.execute(sql, (expr,)))
+        if limit is None:
+            return list(driver.execute(f"{sql} ORDER BY 2, 1", (expr,)))
+        return list(driver.execute(f"{sql} ORDER BY 2, 1 LIMIT ?", (expr, limit)))
 
 
-def _any_of(exprs: Sequence[str]) -> str:
-    return " OR ".join(f"({e})" for e in exprs)
+PG_WEIGHTS = {"title": "A", "authors": "B", "venue": "C", "abstract": "D"}
+"""The ``tsvector`` weight label of each indexed field (migration 0012)."""
+_PG_RANK_WEIGHTS = (
+    "{"
+    + ", ".join(
+        str(RANK_WEIGHTS[f] / RANK_WEIGHTS["title"])
+        for f in ("abstract", "venue", "authors", "title")
+    )
+    + "}"
+)
+"""``ts_rank``'s weights, in its D, C, B, A order: ``RANK_WEIGHTS`` scaled to 1."""
+_PG_STRONG = "ABC"
 
 
-def _all_of(positive: Sequence[str], negative: Sequence[str]) -> str:
-    return " AND ".join(f"({e})" for e in positive) + "".join(f" NOT ({e})" for e in negative)
+class PgSyntax(IndexSyntax):
+    """PostgreSQL full-text search: ``tsquery`` over ``search_documents.document``, a
+    weighted ``tsvector`` (``PG_WEIGHTS``) kept by triggers (migration 0012)."""
+
+    @staticmethod
+    def _lexemes(term: Term, labels: str) -> str:
+        words = [w for w in term.words if w]
+        if term.phrase:
+            return " <-> ".join(f"'{w}'{':' + labels if labels else ''}" for w in words)
+        return (
+            f"'{words[-1]}':*{labels}"
+            if len(words) == 1
+            else " & ".join(f"'{w}':*{labels}" for w in words)
+        )
+
+    def term(self, term: Term) -> str:
+        return self._lexemes(term, PG_WEIGHTS.get(term.field or "", ""))
+
+    def strong(self, term: Term) -> str:
+        return self.term(term) if term.field else self._lexemes(term, _PG_STRONG)
+
+    def any_of(self, exprs: Sequence[str]) -> str:
+        return " | ".join(f"({e})" for e in exprs)
+
+    def all_of(self, positive: Sequence[str], negative: Sequence[str]) -> str:
+        return " & ".join(f"({e})" for e in positive) + "".join(f" & !({e})" for e in negative)
+
+    def ids(self, expr: str) -> Select[int]:
+        return (
+            select(literal_column("reference_id", Integer))
+            .select_from(table(PG_SEARCH_TABLE))
+            .where(
+                text("document @@ to_tsquery('simple', :match)").bindparams(
+                    bindparam("match", expr, unique=True)
+                )
+            )
+        )
+
+    def scores(
+        self, conn: Connection, expr: str, *, limit: int | bool | None = False
+    ) -> list[tuple[int, float]]:
+        sql = (
+            f"SELECT reference_id, -ts_rank('{_PG_RANK_WEIGHTS}', document, q) "
+            f"FROM {PG_SEARCH_TABLE}, to_tsquery('simple', :match) q WHERE document @@ q"
+        )
+        params: dict[str, Any] = {"match": expr}
+        if limit is not False:
+            sql += " ORDER BY 2, 1"
+        if limit not in (False, None):
+            sql += " LIMIT :limit"
+            params["limit"] = limit
+        return [(int(i), float(s)) for i, s in conn.execute(text(sql), params)]
 
 
-def _scores(driver: Any, expr: str, *, limit: int | bool | None = False) -> list[tuple[int, float]]:
-    """(id, bm25) of the references the FTS5 expression matches, straight from the
-    driver; best first (ties by id) unless ``limit`` is False, the first ``limit`` of
-    them unless it is None."""
-    sql = f"SELECT rowid, {_BM25} FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
-    if limit is False:
-        return list(driver.execute(sql, (expr,)))
-    if limit is None:
-        return list(driver.execute(f"{sql} ORDER BY 2, 1", (expr,)))
-    return list(driver.execute(f"{sql} ORDER BY 2, 1 LIMIT ?", (expr, limit)))
+def index_syntax(conn: Connection) -> IndexSyntax:
+    """The full-text index syntax of ``conn``'s database."""
+    return PgSyntax() if conn.dialect.name == "postgresql" else IndexSyntax()
 
 
 @dataclass(slots=True)
@@ -412,7 +529,8 @@ class SearchSql:
     """Positive terms found in some tag (a bonus each)."""
     note_terms: list[Term] = field(default_factory=list)
     """Positive terms found in some note (a bonus each)."""
-    fts: bool = True
+    syntax: IndexSyntax = field(default_factory=IndexSyntax)
+    """The index's query language (FTS5 or PostgreSQL's ``tsquery``)."""
     nothing: bool = False
     """The query can match nothing (a word found nowhere): its condition is False."""
 
@@ -427,15 +545,17 @@ class SearchSql:
         Python: a join of 100,000 scores to their rows costs SQLite far more."""
         if not ids:
             return []
-        driver = conn.connection.driver_connection
+        syntax = self.syntax
         first: dict[int, float] = {}
         if self.first_tier is not None:
-            first = dict(_scores(driver, self.first_tier))
+            first = dict(syntax.scores(conn, self.first_tier))
         every: dict[int, float] = {}
         if self.required_fts is not None:
-            every = dict(_scores(driver, self.required_fts))
+            every = dict(syntax.scores(conn, self.required_fts))
         elif self.fts_terms:
-            every = dict(_scores(driver, _any_of([fts_expression(t) for t in self.fts_terms])))
+            every = dict(
+                syntax.scores(conn, syntax.any_of([syntax.term(t) for t in self.fts_terms]))
+            )
         bonus: dict[int, float] = {}
         for select_ids, weight in (
             *((_tag_ids(t), TAG_BONUS) for t in self.tag_terms),
@@ -468,7 +588,6 @@ class SearchSql:
         first, required = self.first_tier, self.required_fts
         if first is None or required is None or self.tag_terms or self.note_terms:
             return None
-        driver = conn.connection.driver_connection
         ids: list[int] = []
         in_first: set[int] = set()
         for tier, batches in ((first, (limit + 64, None)), (required, (None,))):
@@ -476,7 +595,7 @@ class SearchSql:
             for wanted in batches:
                 candidates = [
                     ref_id
-                    for ref_id, _score in _scores(driver, tier, limit=wanted)
+                    for ref_id, _score in self.syntax.scores(conn, tier, limit=wanted)
                     if ref_id not in in_first
                 ]
                 while checked < len(candidates):  # (a little more than is missing)
@@ -492,55 +611,24 @@ class SearchSql:
                 in_first = set(candidates)  # (the whole first tier by now)
         return ids
 
-    def ranked(self, stmt: Select[int], *, descending: bool = False) -> Select[int]:
-        """``stmt`` ordered best first in SQL: weighted field hits (PostgreSQL, which
-        has no FTS5 index; SQLite ranks with ``rank``)."""
-        score = -_pg_score(self.fts_terms, self.tag_terms, self.note_terms)
-        if descending:
-            return stmt.order_by(score.desc(), ReferenceRow.id.desc())
-        return stmt.order_by(score, ReferenceRow.id)
-
-
-def _pg_score(
-    fts_terms: Sequence[Term], tag_terms: Sequence[Term], note_terms: Sequence[Term]
-) -> ColumnElement[float]:
-    """Weighted field hits of the terms (higher is better), for PostgreSQL."""
-    score: ColumnElement[float] = literal(0.0, Float)
-    for term in fts_terms:
-        pattern = _pattern(term)
-        for name in FTS_COLUMNS:
-            if term.field not in (None, name):
-                continue
-            hit = (
-                ReferenceRow.id.in_(_author_ids(pattern))
-                if name == "authors"
-                else _PG_COLUMNS[name].regexp_match(pattern, flags="i")
-            )
-            score = score + case((hit, RANK_WEIGHTS[name]), else_=0.0)
-    for ids, bonus in (
-        *((_tag_ids(t), TAG_BONUS) for t in tag_terms),
-        *((_note_ids(t), NOTE_BONUS) for t in note_terms),
-    ):
-        score = score + case((ReferenceRow.id.in_(ids), bonus), else_=0.0)
-    return score
-
 
 class _Compiler:
     """Turns a query tree into SQL on one connection, probing sets as it goes."""
 
     def __init__(self, conn: Connection, now: dt.datetime, *, live: bool) -> None:
         self.conn = conn
-        self.fts = has_fts(conn)
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.syntax = index_syntax(conn)
         self.now = now
         self.live = live
-        self.search = SearchSql(fts=self.fts)
+        self.search = SearchSql(syntax=self.syntax)
         self._tags: list[tuple[int, str]] | None = None
 
     # --- helpers ---
     def ids_in(self, ids: Select[int], *, probe: bool = True) -> ColumnElement[bool]:
         """``id IN (ids)``; with ``probe`` on SQLite as ``+id``: a set probed, not an
         index SQLite may drive the query from (see the module doc)."""
-        column = _UNINDEXED_ID if probe and self.fts else ReferenceRow.id
+        column = _UNINDEXED_ID if probe and self.sqlite else ReferenceRow.id
         return column.in_(ids)
 
     def exists(self, ids: Select[int]) -> bool:
@@ -550,7 +638,7 @@ class _Compiler:
         """An FTS5 part as a condition (probed: an empty set settles it)."""
         if not isinstance(part, _Fts):
             return part
-        ids = _fts_ids(part.expr)
+        ids = self.syntax.ids(part.expr)
         if not self.exists(ids):
             return _Const.EVERYTHING if part.negated else _Const.NOTHING
         condition = self.ids_in(ids)
@@ -599,8 +687,8 @@ class _Compiler:
         if positive:
             strong = [p.strong for p in positive if p.strong is not None]
             merged = _Fts(
-                _all_of([p.expr for p in positive], negative),
-                _all_of(strong, negative) if len(strong) == len(positive) else None,
+                self.syntax.all_of([p.expr for p in positive], negative),
+                self.syntax.all_of(strong, negative) if len(strong) == len(positive) else None,
             )  # (a negated part is excluded from both)
             return merged, conditions
         for expr in negative:
@@ -629,7 +717,10 @@ class _Compiler:
         fts = [p for p in parts if isinstance(p, _Fts) and not p.negated]
         if len(fts) == len(parts):
             strong = [p.strong for p in fts if p.strong is not None]
-            return _Fts(_any_of([p.expr for p in fts]), _any_of(strong) if strong else None)
+            return _Fts(
+                self.syntax.any_of([p.expr for p in fts]),
+                self.syntax.any_of(strong) if strong else None,
+            )
         conditions = []
         for part in parts:
             settled = self.settle(part)
@@ -640,8 +731,6 @@ class _Compiler:
         return _Sql(or_(*conditions)) if conditions else _Const.NOTHING
 
     def term(self, term: Term, *, positive: bool) -> _Part:
-        if not self.fts:
-            return self.pg_term(term, positive=positive)
         searches_fts = term.field is None or term.field in FTS_COLUMNS
         others: list[tuple[Select[int], list[Term]]] = []
         if term.field is None:
@@ -655,7 +744,8 @@ class _Compiler:
             for _ids, ranked in found:
                 if term not in ranked:
                     ranked.append(term)
-        fts = _Fts(fts_expression(term), _strong_expression(term)) if searches_fts else None
+        syntax = self.syntax
+        fts = _Fts(syntax.term(term), syntax.strong(term)) if searches_fts else None
         if not found:
             return fts if fts is not None else _Const.NOTHING
         conditions = [self.ids_in(ids) for ids, _ranked in found]
@@ -665,32 +755,6 @@ class _Compiler:
                 conditions.insert(0, settled.condition)
         return _Sql(or_(*conditions))
 
-    def pg_term(self, term: Term, *, positive: bool) -> _Part:
-        """A term without FTS5: regular expressions at word starts (PostgreSQL)."""
-        pattern = _pattern(term)
-        conditions: list[ColumnElement[bool]] = [
-            column.regexp_match(pattern, flags="i")
-            for name, column in _PG_COLUMNS.items()
-            if term.field in (None, name)
-        ]
-        if term.field in (None, "authors"):
-            conditions.append(ReferenceRow.id.in_(_author_ids(pattern)))
-        sets = []
-        if term.field is None:
-            sets.append(_tag_ids(term))
-        if term.field in (None, "notes"):
-            sets.append(_note_ids(term))
-        if sets:
-            conditions.append(ReferenceRow.id.in_(union(*sets)))
-        if positive:
-            if term.field != "notes":
-                self.search.fts_terms.append(term)
-            if term.field is None:
-                self.search.tag_terms.append(term)
-            if term.field in (None, "notes"):
-                self.search.note_terms.append(term)
-        return _Sql(or_(*conditions))
-
     def filter(self, node: Node) -> _Part:
         refs = ReferenceRow
         if isinstance(node, TagIs):
@@ -698,7 +762,8 @@ class _Compiler:
             if not tag_ids:
                 return _Const.NOTHING
             tagged = select(ReferenceTagRow.reference_id).where(ReferenceTagRow.tag_id.in_(tag_ids))
-            return _Sql(self.ids_in(tagged, probe=False))
+            count = self.conn.execute(select(func.count()).select_from(tagged.subquery()))
+            return _Sql(self.ids_in(tagged, probe=count.scalar_one() > PROBE_TAGS_ABOVE))
         if isinstance(node, YearIn):
             bounds: list[ColumnElement[bool]] = [refs.year.is_not(None)]
             if node.start is not None:
@@ -706,15 +771,17 @@ class _Compiler:
             if node.end is not None:
                 bounds.append(refs.year <= node.end)
             return self.column_condition(and_(*bounds))
-        if isinstance(node, TypeIs):
-            return _Sql(func.lower(refs.entry_type) == node.name)
+        if isinstance(node, TypeIs):  # (these three: partial indexes of migration 0013)
+            return self.column_condition(func.lower(refs.entry_type) == node.name)
         if isinstance(node, Has):
             return self.has(node.what)
         if isinstance(node, AddedWithin):
             cutoff = self.now - node.span
-            if self.fts:  # stored as naive UTC text
+            if self.sqlite:  # stored as naive UTC text
                 cutoff = cutoff.astimezone(dt.UTC).replace(tzinfo=None)
             return self.column_condition(refs.added >= cutoff)
+        if isinstance(node, StatusIs):
+            return self.column_condition(refs.reading_status == node.status)
         assert isinstance(node, IdentifierIs)
         if node.kind == "arxiv":
             prefix, _version = split_arxiv_version(node.value)
@@ -731,9 +798,10 @@ class _Compiler:
         row the walk passes), for the trash a row test."""
         if not self.live:
             return _Sql(condition)
-        return _Sql(
-            self.ids_in(select(ReferenceRow.id).where(ReferenceRow.trashed.is_(None), condition))
-        )
+        ids = select(ReferenceRow.id).where(ReferenceRow.trashed.is_(None), condition)
+        if not self.exists(ids):
+            return _Const.NOTHING
+        return _Sql(self.ids_in(ids))
 
     def has(self, what: str) -> _Part:
         refs = ReferenceRow
@@ -741,7 +809,11 @@ class _Compiler:
             "note": select(NoteRow.reference_id),
             "attachment": select(AttachmentRow.reference_id),
             "pdf": select(AttachmentRow.reference_id).where(
-                func.lower(AttachmentRow.location).endswith(".pdf")
+                AttachmentRow.kind == "file",
+                or_(
+                    AttachmentRow.mime == "application/pdf",
+                    func.lower(AttachmentRow.location).endswith(".pdf"),
+                ),
             ),
             "tag": select(ReferenceTagRow.reference_id),
             "doi": select(refs.id).where(refs.doi.is_not(None), refs.doi != ""),
@@ -749,8 +821,11 @@ class _Compiler:
         }
         if what in sets:
             return _Sql(self.ids_in(sets[what], probe=False))
-        column = refs.code_url if what == "code" else refs.abstract
-        return _Sql(func.coalesce(column, "") != "")
+        # (the empty string inline, as in the partial indexes' WHERE, for SQLite to use them)
+        if what == "code":
+            return self.column_condition(refs.code_url != literal_column("''"))
+        # Most references have an abstract: the set is of those without one.
+        return self.negate(self.column_condition(refs.abstract == literal_column("''")))
 
     def tag_ids_named(self, name: str) -> list[int]:
         if self._tags is None:
@@ -763,8 +838,8 @@ def compile_query(
     conn: Connection, query: Node, *, now: dt.datetime | None = None, live: bool = True
 ) -> SearchSql:
     """The SQL of ``query`` on ``conn`` (for the live library or, not ``live``, the
-    trash): its condition (False when a set it needs is empty: nothing can match), the
-    FTS5 expression all results match, and what ranks it."""
+    trash, or to test a few rows): its condition (False when a set it needs is empty:
+    nothing can match), the FTS5 expression all results match, and what ranks it."""
     compiler = _Compiler(conn, now or utcnow(), live=live)
     search = compiler.search
     root = query if isinstance(query, AllOf) else AllOf((query,))
@@ -776,11 +851,11 @@ def compile_query(
     rest = and_(*conditions) if conditions else None
     if merged is None:
         search.condition = rest
-    elif not compiler.exists(_fts_ids(merged.expr)):
+    elif not compiler.exists(compiler.syntax.ids(merged.expr)):
         search.nothing, search.condition = True, false()
     else:
         search.required_fts, search.rest, search.first_tier = merged.expr, rest, merged.strong
-        search.condition = and_(compiler.ids_in(_fts_ids(merged.expr)), *conditions)
+        search.condition = and_(compiler.ids_in(compiler.syntax.ids(merged.expr)), *conditions)
     return search
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
+import random
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -27,6 +31,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from refman.domain import (
     Attachment,
@@ -43,16 +51,21 @@ from refman.domain.query import ListRow, ReferenceQuery, SortKey
 from refman.domain.text import Work, fold, name_key, split_arxiv_version, title_key, work_of
 from refman.storage import search_index
 from refman.storage.engine import (
+    LibraryUnavailableError,
+    WriteGuard,
     create_library_engine,
     library_name,
     migrate,
+    set_write_guard,
     write_connection,
 )
 from refman.storage.orm import (
     AttachmentRow,
     AutoExportRow,
+    Base,
     CollectionItemRow,
     CollectionRow,
+    LibrarySettingRow,
     MergedReferenceRow,
     NotDuplicateRow,
     NoteRow,
@@ -145,7 +158,22 @@ def _fetch_ids(conn: Connection, stmt: Select[Any]) -> list[int]:
     return [ref_id for (ref_id,) in cursor.fetchall()]
 
 
-_LOAD_COLUMNS = ", ".join(["id", "added", "modified", "version", *REFERENCE_FIELDS])
+_LOAD_FIELDS = (
+    "entry_type", "title", "title_provisional", "abstract", "year", "date", "venue",
+    "journal_ref", "arxiv_id", "arxiv_version", "doi", "url", "code_url", "comments",
+    "page_count", "figure_count", "citekey", "volume", "issue", "pages", "publisher", "extra",
+    "id", "added", "modified", "version", "reading_status", "last_page",
+)  # fmt: skip
+"""The columns ``_load_chunk`` reads, in the order of ``Reference``'s constructor (its list
+fields, which sit between ``extra`` and ``id``, left out): a row becomes a reference by
+position, in less than half the time keyword arguments take."""
+_LIST_FIELDS = ("authors", "tags", "notes", "attachments", "provenance")
+_CONSTRUCTOR_ORDER = [*_LOAD_FIELDS[:22], *_LIST_FIELDS, *_LOAD_FIELDS[22:]]
+assert [f.name for f in dataclasses.fields(Reference)] == _CONSTRUCTOR_ORDER
+assert set(_LOAD_FIELDS) >= set(REFERENCE_FIELDS)
+_LOAD_COLUMNS = ", ".join(
+    f"coalesce({name}, '')" if name in _NULLABLE_TEXT else name for name in _LOAD_FIELDS
+)
 _LOAD_SQL = {
     "references": f'SELECT {_LOAD_COLUMNS} FROM "references" WHERE id IN ({{marks}})',
     "authors": "SELECT ra.reference_id, p.family, p.given FROM reference_authors ra "
@@ -200,21 +228,19 @@ def _load_chunk(
         return conn.exec_driver_sql(sql, params)
 
     for row in run("references"):
-        ref_id, added, modified, version, *values = row
-        fields = dict(zip(REFERENCE_FIELDS, values, strict=True))
-        for name in _NULLABLE_TEXT:
-            if fields[name] is None:
-                fields[name] = ""
-        fields["title_provisional"] = bool(fields["title_provisional"])
-        fields["date"] = _stored_date(fields["date"])
-        fields["extra"] = extra_from_json(fields["extra"])
+        (
+            entry_type, title, provisional, abstract, year, date, venue, journal_ref, arxiv_id,
+            arxiv_version, doi, url, code_url, comments, page_count, figure_count, citekey,
+            volume, issue, pages, publisher, extra, ref_id, added, modified, version, status,
+            last_page,
+        ) = row  # (_LOAD_FIELDS)  # fmt: skip
         out[ref_id] = Reference(
-            id=ref_id,
-            added=_stored_datetime(added),
-            modified=_stored_datetime(modified),
-            version=version,
-            **fields,
-        )
+            entry_type, title, bool(provisional), abstract, year, _stored_date(date), venue,
+            journal_ref, arxiv_id, arxiv_version, doi, url, code_url, comments, page_count,
+            figure_count, citekey, volume, issue, pages, publisher, extra_from_json(extra),
+            [], [], [], [], [],
+            ref_id, _stored_datetime(added), _stored_datetime(modified), version, status, last_page,
+        )  # fmt: skip
     for ref_id, family, given in run("authors"):
         out[ref_id].authors.append(Person(family=family, given=given))
     for ref_id, name in run("tags"):
@@ -235,14 +261,23 @@ def _load_chunk(
 
 
 def _load_attachments(conn: Connection, chunk: Sequence[int], out: dict[int, Reference]) -> None:
-    for att_id, ref_id, location, kind in conn.execute(
-        select(
-            AttachmentRow.id, AttachmentRow.reference_id, AttachmentRow.location, AttachmentRow.kind
-        )
-        .where(AttachmentRow.reference_id.in_(chunk))
-        .order_by(AttachmentRow.id)
+    a = AttachmentRow
+    for att_id, ref_id, location, kind, copied, mime, size, added in conn.execute(
+        select(a.id, a.reference_id, a.location, a.kind, a.copied, a.mime, a.size, a.added)
+        .where(a.reference_id.in_(chunk))
+        .order_by(a.id)
     ):
-        out[ref_id].attachments.append(Attachment(location=location, kind=kind, id=att_id))
+        out[ref_id].attachments.append(
+            Attachment(
+                location=location,
+                kind=kind,
+                id=att_id,
+                copied=bool(copied),
+                mime=mime,
+                size=size,
+                added=_aware(added),
+            )
+        )
 
 
 def _load_provenance(conn: Connection, chunk: Sequence[int], out: dict[int, Reference]) -> None:
@@ -290,6 +325,7 @@ _SORT_COLUMNS: dict[SortKey, tuple[Any, ...]] = {
     SortKey.YEAR: (ReferenceRow.year, ReferenceRow.id),
     SortKey.VENUE: (ReferenceRow.venue, ReferenceRow.id),
     SortKey.ADDED: (ReferenceRow.added, ReferenceRow.id),
+    SortKey.STATUS: (ReferenceRow.reading_status, ReferenceRow.id),
 }
 
 
@@ -364,6 +400,40 @@ _SUSPENDED_TRIGGERS = f"""
 SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search!_%' ESCAPE '!'
 AND tbl_name IN ({", ".join(f"'{t}'" for t in _REFERENCE_TRIGGER_TABLES)}) ORDER BY rowid
 """
+
+
+def identifier_owners(
+    conn: Connection, arxiv_ids: Sequence[str], dois: Sequence[str]
+) -> dict[str, tuple[int, bool]]:
+    """The references holding these identifiers, Trash included: ``"arxiv:<id>"`` and
+    ``"doi:<DOI in lower case>"`` -> ``(reference id, trashed)`` (DOIs match ignoring case)."""
+    out: dict[str, tuple[int, bool]] = {}
+    r = ReferenceRow
+    for start in range(0, len(arxiv_ids), _CHUNK):
+        chunk = list(arxiv_ids[start : start + _CHUNK])
+        for ref_id, arxiv_id, trashed in conn.execute(
+            select(r.id, r.arxiv_id, r.trashed).where(r.arxiv_id.in_(chunk))
+        ):
+            out[f"arxiv:{arxiv_id}"] = (ref_id, trashed is not None)
+    lowered = sorted({doi.lower() for doi in dois if doi})
+    for start in range(0, len(lowered), _CHUNK):
+        chunk = lowered[start : start + _CHUNK]
+        for ref_id, doi, trashed in conn.execute(
+            select(r.id, r.doi, r.trashed).where(func.lower(r.doi).in_(chunk)).order_by(r.id)
+        ):
+            out.setdefault(f"doi:{(doi or '').lower()}", (ref_id, trashed is not None))
+    return out
+
+
+WRITE_ATTEMPTS = 5
+"""How often ``Store.write`` tries a transaction another client's aborted."""
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+_T = TypeVar("_T")
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """Whether the database aborted a transaction that may succeed if run again."""
+    return getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
 class UnitOfWork:
@@ -527,19 +597,16 @@ class UnitOfWork:
             return []
         now = utcnow()
         if not self.sqlite:
-            date_at = columns.index("date") if "date" in columns else -1
-            values = []
-            for row, when in zip(rows, added, strict=True):
-                item = dict(zip(columns, row, strict=True))
-                if date_at >= 0 and row[date_at] is not None:
-                    item["date"] = dt.date.fromisoformat(row[date_at])
-                item.update(added=when or now, modified=now, version=1)
-                values.append(item)
-            result = self.conn.execute(
-                insert(ReferenceRow).returning(ReferenceRow.id, sort_by_parameter_order=True),
-                values,
+            ids = self._pg_next_ids(ReferenceRow.__tablename__, len(rows))
+            self._pg_copy(
+                ReferenceRow.__tablename__,
+                ("id", "added", "modified", "version", *columns),
+                (
+                    (ref_id, when or now, now, 1, *row)
+                    for ref_id, row, when in zip(ids, rows, added, strict=True)
+                ),
             )
-            return [row[0] for row in result]
+            return ids
         # BEGIN IMMEDIATE holds the write lock, so the next ids are ours; a plain
         # executemany is several times faster than INSERT ... RETURNING row by row.
         driver = self._driver()
@@ -562,11 +629,14 @@ class UnitOfWork:
         if not texts:
             return []
         if not self.sqlite:
-            result = self.conn.execute(
-                insert(RawTextRow).returning(RawTextRow.id, sort_by_parameter_order=True),
-                [{"data": data} for data in texts],
+            ids = self._pg_next_ids(RawTextRow.__tablename__, len(texts))
+            self._pg_copy(
+                RawTextRow.__tablename__,
+                ("id", "data"),
+                zip(ids, texts, strict=True),
+                binary_types=("int4", "bytea"),  # (text format escapes every byte)
             )
-            return [row[0] for row in result]
+            return ids
         driver = self._driver()
         top = driver.execute("SELECT max(id) FROM raw_texts").fetchone()[0] or 0
         ids = list(range(top + 1, top + 1 + len(texts)))
@@ -584,17 +654,10 @@ class UnitOfWork:
         if not items:
             return
         if not self.sqlite:
-            names = _PROVENANCE_ENTRY
-            self.conn.execute(
-                insert(ProvenanceRow),
-                [
-                    {
-                        "reference_id": ref_id,
-                        "imported": imported,
-                        **dict(zip(names, entry, strict=True)),
-                    }
-                    for ref_id, entry in items
-                ],
+            self._pg_copy(
+                ProvenanceRow.__tablename__,
+                ("reference_id", *_PROVENANCE_ENTRY, "imported"),
+                ((ref_id, *entry, imported) for ref_id, entry in items),
             )
             return
         stamp = _sqlite_datetime(imported)
@@ -631,6 +694,38 @@ class UnitOfWork:
                 self.add_attachment(ref_id, attachment)
         return ids
 
+    def _pg_next_ids(self, table: str, count: int) -> list[int]:
+        """``count`` new ids from PostgreSQL's sequence of ``table``, in one query."""
+        result = self.conn.execute(
+            sql_text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": f'"{table}"', "n": count},
+        )
+        return sorted(row[0] for row in result)
+
+    def _pg_copy(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        binary_types: Sequence[str] = (),
+    ) -> None:
+        """Write rows with PostgreSQL's ``COPY`` (the bulk paths of an import: an order
+        of magnitude faster than ``INSERT`` statements), in this transaction; in binary
+        form when the columns' ``binary_types`` are given."""
+        names = ", ".join(f'"{name}"' for name in columns)
+        options = " (FORMAT BINARY)" if binary_types else ""
+        with (
+            self._driver().cursor() as cursor,
+            cursor.copy(f'COPY "{table}" ({names}) FROM STDIN{options}') as copy,
+        ):
+            if binary_types:
+                copy.set_types(list(binary_types))
+            for row in rows:
+                copy.write_row(row)
+
     def _person_ids_by_key(self, persons: Iterable[tuple[str, str, str]]) -> list[int]:
         """Ids of ``(family, given, name_key)`` persons, creating the ones not yet known."""
         if self._person_ids is None:
@@ -638,17 +733,41 @@ class UnitOfWork:
                 key: pid for pid, key in self.conn.execute(select(PersonRow.id, PersonRow.name_key))
             }
         known = self._person_ids
-        ids = []
-        for family, given, key in persons:
-            pid = known.get(key)
-            if pid is None:
-                pid = known[key] = self.conn.execute(
-                    insert(PersonRow)
-                    .values(family=family, given=given, name_key=key)
-                    .returning(PersonRow.id)
-                ).scalar_one()
-            ids.append(pid)
-        return ids
+        persons = list(persons)
+        new: dict[str, tuple[str, str]] = {
+            key: (family, given) for family, given, key in persons if key not in known
+        }
+        if new and not self.sqlite:  # one statement for all of them
+            families, givens = zip(*new.values(), strict=True)
+            known.update(
+                (key, pid)
+                for pid, key in self.conn.execute(
+                    sql_text(
+                        "INSERT INTO persons (family, given, name_key) "
+                        "SELECT * FROM unnest(CAST(:family AS text[]), CAST(:given AS text[]), "
+                        "CAST(:key AS text[])) ON CONFLICT (name_key) DO NOTHING "
+                        "RETURNING id, name_key"
+                    ),
+                    {"family": list(families), "given": list(givens), "key": list(new)},
+                )
+            )
+            missing = [key for key in new if key not in known]  # (another client's)
+            for chunk in (missing[i : i + _CHUNK] for i in range(0, len(missing), _CHUNK)):
+                known.update(
+                    (key, pid)
+                    for pid, key in self.conn.execute(
+                        select(PersonRow.id, PersonRow.name_key).where(
+                            PersonRow.name_key.in_(chunk)
+                        )
+                    )
+                )
+        for key, (family, given) in new.items() if self.sqlite else ():
+            known[key] = self.conn.execute(
+                insert(PersonRow)
+                .values(family=family, given=given, name_key=key)
+                .returning(PersonRow.id)
+            ).scalar_one()
+        return [known[key] for _family, _given, key in persons]
 
     def person_ids(self, persons: Iterable[Person]) -> list[int]:
         """Ids of ``persons``, creating the ones not yet in the library."""
@@ -697,9 +816,8 @@ class UnitOfWork:
                 rows,
             )
         else:
-            self.conn.execute(
-                insert(ReferenceAuthorRow),
-                [{"reference_id": r, "position": n, "person_id": p} for r, n, p in rows],
+            self._pg_copy(
+                ReferenceAuthorRow.__tablename__, ("reference_id", "position", "person_id"), rows
             )
         if fresh:
             return
@@ -764,6 +882,12 @@ class UnitOfWork:
         return expected_version + 1
 
     # --- tags -----------------------------------------------------------------------
+    def _insert_ignoring_duplicates(self, row: type[Base]) -> Any:
+        """``INSERT ... ON CONFLICT DO NOTHING`` of ``row``'s table: on a shared library
+        another client may have written the same row a moment ago."""
+        insert_of = sqlite_insert if self.sqlite else pg_insert
+        return insert_of(row).on_conflict_do_nothing()
+
     def tag_id(self, name: str, *, create: bool = True) -> int:
         """The id of tag ``name`` (matched ignoring case), created when missing."""
         name = " ".join(name.split())
@@ -777,17 +901,24 @@ class UnitOfWork:
         if key not in self._tag_ids:
             if not create:
                 raise NotFoundError(f"no tag named {name!r}")
-            self._tag_ids[key] = self.conn.execute(
-                insert(TagRow).values(name=name, name_key=key).returning(TagRow.id)
-            ).scalar_one()
+            created = self.conn.execute(
+                self._insert_ignoring_duplicates(TagRow)
+                .values(name=name, name_key=key)
+                .returning(TagRow.id)
+            ).scalar()
+            if created is None:  # another client created it first
+                created = self.conn.execute(
+                    select(TagRow.id).where(TagRow.name_key == key)
+                ).scalar_one()
+            self._tag_ids[key] = created
         return self._tag_ids[key]
 
     def tag(self, ref_ids: Sequence[int], names: Iterable[str]) -> int:
         """Add tags to references; returns how many (reference, tag) pairs were new."""
         added = 0
-        for name in names:
+        for name in sorted(names, key=str.casefold):  # one lock order for every client
             tid = self.tag_id(name)
-            for chunk in _chunks(list(ref_ids)):
+            for chunk in _chunks(sorted(set(ref_ids))):
                 have = set(
                     self.conn.execute(
                         select(ReferenceTagRow.reference_id).where(
@@ -797,7 +928,7 @@ class UnitOfWork:
                 )
                 rows = [{"reference_id": r, "tag_id": tid} for r in chunk if r not in have]
                 if rows:
-                    self.conn.execute(insert(ReferenceTagRow), rows)
+                    self.conn.execute(self._insert_ignoring_duplicates(ReferenceTagRow), rows)
                     added += len(rows)
         return added
 
@@ -1034,9 +1165,84 @@ class UnitOfWork:
         """Attach a file path or URL to a reference; returns its id."""
         return self.conn.execute(
             insert(AttachmentRow)
-            .values(reference_id=ref_id, location=attachment.location, kind=attachment.kind)
+            .values(
+                reference_id=ref_id,
+                location=attachment.location,
+                kind=attachment.kind,
+                copied=attachment.copied,
+                mime=attachment.mime,
+                size=attachment.size,
+                added=attachment.added or utcnow(),
+            )
             .returning(AttachmentRow.id)
         ).scalar_one()
+
+    def remove_attachment(self, attachment_id: int) -> tuple[int, Attachment]:
+        """Detach an attachment; returns its reference's id and what it was (for undo)."""
+        a = AttachmentRow
+        row = self.conn.execute(
+            delete(a)
+            .where(a.id == attachment_id)
+            .returning(a.reference_id, a.location, a.kind, a.copied, a.mime, a.size, a.added)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"no attachment {attachment_id}")
+        ref_id, location, kind, copied, mime, size, added = row
+        attachment = Attachment(location, kind, None, bool(copied), mime, size, _aware(added))
+        return int(ref_id), attachment
+
+    def attachment_locations(self, *, copied: bool, trashed: bool) -> list[str]:
+        """Locations of the file attachments of trashed (or live) references that refman
+        copied (or links to)."""
+        refs = ReferenceRow
+        condition = refs.trashed.is_not(None) if trashed else refs.trashed.is_(None)
+        return list(
+            self.conn.execute(
+                select(AttachmentRow.location)
+                .join(refs, refs.id == AttachmentRow.reference_id)
+                .where(condition, AttachmentRow.kind == "file", AttachmentRow.copied == copied)
+            ).scalars()
+        )
+
+    def locations_in_use(self, locations: Sequence[str]) -> set[str]:
+        """Those of ``locations`` some attachment (of any reference) still points at."""
+        used: set[str] = set()
+        items = list(dict.fromkeys(locations))
+        for start in range(0, len(items), _CHUNK):
+            used.update(
+                self.conn.execute(
+                    select(AttachmentRow.location).where(
+                        AttachmentRow.location.in_(items[start : start + _CHUNK])
+                    )
+                ).scalars()
+            )
+        return used
+
+    # --- reading ------------------------------------------------------------------------
+    def set_reading_status(self, ref_ids: Sequence[int], status: str) -> int:
+        """Set the reading status of references; returns how many changed. Not an edit of
+        the reference: its version and modification time stay."""
+        changed = 0
+        for chunk in _chunks(list(ref_ids)):
+            changed += self.conn.execute(
+                update(ReferenceRow)
+                .where(ReferenceRow.id.in_(chunk), ReferenceRow.reading_status != status)
+                .values(reading_status=status)
+            ).rowcount
+        return changed
+
+    def set_last_page(self, ref_id: int, page: int | None) -> None:
+        """Remember the page the reader showed last (version untouched)."""
+        self.conn.execute(
+            update(ReferenceRow).where(ReferenceRow.id == ref_id).values(last_page=page)
+        )
+
+    # --- settings -----------------------------------------------------------------------
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Store a library setting (None removes it)."""
+        self.conn.execute(delete(LibrarySettingRow).where(LibrarySettingRow.key == key))
+        if value is not None:
+            self.conn.execute(insert(LibrarySettingRow).values(key=key, value=value))
 
     # --- duplicates and merging -------------------------------------------------------
     def reference_states(self, ids: Sequence[int]) -> dict[int, tuple[int, bool]]:
@@ -1050,6 +1256,12 @@ class UnitOfWork:
             ):
                 out[ref_id] = (version, trashed is not None)
         return out
+
+    def identifier_owners(
+        self, arxiv_ids: Sequence[str], dois: Sequence[str]
+    ) -> dict[str, tuple[int, bool]]:
+        """Who holds these identifiers (see the module's ``identifier_owners``)."""
+        return identifier_owners(self.conn, arxiv_ids, dois)
 
     def provenance_ids(self, ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
         """``(provenance row id, raw hash)`` of each reference's provenance, oldest first."""
@@ -1182,15 +1394,33 @@ def _create_sqlite_file(engine: Engine) -> None:
         conn.close()
 
 
+def _search_dirty(engine: Engine) -> bool:
+    """Whether an import left search-index entries to rebuild (read without taking the
+    write lock, so opening a library writes nothing when there are none)."""
+    if engine.dialect.name != "sqlite":
+        return True  # (``catch_up`` decides)
+    with engine.connect() as conn:
+        return bool(conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM search_dirty)").scalar())
+
+
 class Store:
     """A library: an engine, migrated on open, with read queries and units of work."""
 
-    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+    def __init__(
+        self, url: str, *, engine: Engine | None = None, write_guard: WriteGuard | None = None
+    ) -> None:
         self.url = url
         self.engine = engine or create_library_engine(url)
+        # Before anything is written (migrations, the index catch-up): a library whose
+        # integrity check fails is never written to (see ``WriteGuard``).
+        set_write_guard(self.engine, write_guard)
         _create_sqlite_file(self.engine)
         migrate(self.engine)
-        search_index.catch_up(self.engine)  # finishes an import interrupted before indexing
+        if _search_dirty(self.engine):
+            # Finishes an import interrupted before indexing; a read-only library, or one
+            # failing its check, stays readable with the index as it is.
+            with contextlib.suppress(LibraryUnavailableError):
+                search_index.catch_up(self.engine)
         self.commits = 0
         """Write transactions committed through ``unit_of_work`` since opening."""
 
@@ -1202,6 +1432,20 @@ class Store:
     def close(self) -> None:
         """Release every pooled connection."""
         self.engine.dispose()
+
+    def write(self, work: Callable[[UnitOfWork], _T]) -> _T:
+        """``work`` in one write transaction, run again (up to ``WRITE_ATTEMPTS`` times)
+        when PostgreSQL aborted it for a deadlock or a serialization failure with another
+        client's transaction; ``work`` must touch nothing but the database."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self.unit_of_work() as uow:
+                    return work(uow)
+            except DBAPIError as exc:
+                if attempt == WRITE_ATTEMPTS or not _transient(exc):
+                    raise
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # (backoff with jitter)
+        raise AssertionError("unreachable")
 
     @contextmanager
     def unit_of_work(self, *, bulk: bool = False) -> Iterator[UnitOfWork]:
@@ -1245,10 +1489,19 @@ class Store:
 
     # --- reads ----------------------------------------------------------------------
     def count(self, *, trashed: bool = False) -> int:
-        """How many references the library holds (outside or inside the trash)."""
-        condition = ReferenceRow.trashed.is_not(None) if trashed else ReferenceRow.trashed.is_(None)
+        """How many references the library holds (outside or inside the trash).
+
+        The Trash's count is all references less the live ones: two index-only counts,
+        where ``trashed IS NOT NULL`` scans the table (1.2 s at 100,000 references on a
+        cold cache, at every start of the window)."""
+        live = select(func.count()).where(ReferenceRow.trashed.is_(None)).scalar_subquery()
+        if not trashed:
+            statement = select(live)
+        else:
+            every = select(func.count()).select_from(ReferenceRow).scalar_subquery()
+            statement = select(every - live)
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).where(condition)).scalar_one()
+            return int(conn.execute(statement).scalar_one())
 
     def find_id(self, ref: str) -> int:
         """Resolve a user's REF: a numeric id, a citation key or an arXiv id (any version)."""
@@ -1264,6 +1517,17 @@ class Store:
                     return int(found)
         raise NotFoundError(f"no reference {ref!r} (give an id, citation key or arXiv id)")
 
+    def find_by_doi(self, doi: str) -> int | None:
+        """The reference with this DOI (ignoring case; a live one first), if any."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(ReferenceRow.id)
+                .where(func.lower(ReferenceRow.doi) == doi.strip().lower())
+                .order_by(ReferenceRow.trashed.is_not(None), ReferenceRow.id)
+                .limit(1)
+            ).scalar()
+        return None if found is None else int(found)
+
     def query_ids(self, query: ReferenceQuery, *, limit: int | None = None) -> list[int]:
         """Ids matching ``query`` in its order (the first ``limit`` of them); filtering
         and sorting happen in SQL (ranking by relevance: scores read from the search
@@ -1271,10 +1535,12 @@ class Store:
         with self.engine.connect() as conn:
             # (a malformed query text raises QuerySyntaxError)
             search = search_index.compile_text(conn, query.text, live=not query.trashed)
-            if query.sort is SortKey.RELEVANCE and search.ranks and search.fts:
+            if query.sort is SortKey.RELEVANCE and search.ranks:
                 if limit is not None:  # the best of the first rank tier, from the index
+                    # (candidates are few: their filters as row tests, not id sets)
+                    rows = search_index.compile_text(conn, query.text, live=False)
                     first = search.first_page(
-                        conn, limit, self._keeper(conn, query, search.without_text())
+                        conn, limit, self._keeper(conn, query, rows.without_text())
                     )
                     if first is not None:
                         return first
@@ -1366,8 +1632,6 @@ class Store:
             )
         if query.ids is not None:
             stmt = stmt.where(ReferenceRow.id.in_(query.ids))
-        if query.sort is SortKey.RELEVANCE and search.ranks and not search.fts:
-            return search.ranked(stmt, descending=query.descending)  # (SQLite: query_ids)
         keys = _SORT_COLUMNS.get(query.sort, _SORT_COLUMNS[SortKey.ADDED])  # RELEVANCE: no text
         if query.descending:
             return stmt.order_by(*(k.desc() for k in keys))
@@ -1388,6 +1652,7 @@ class Store:
                         ReferenceRow.year,
                         ReferenceRow.venue,
                         ReferenceRow.added,
+                        ReferenceRow.reading_status,
                     ).where(ReferenceRow.id.in_(chunk))
                 ):
                     found[row.id] = row._asdict()
@@ -1415,6 +1680,7 @@ class Store:
                 venue=found[i]["venue"],
                 added=_aware(found[i]["added"]) or utcnow(),
                 tags=tuple(tags.get(i, ())),
+                reading_status=found[i]["reading_status"],
             )
             for i in ids
             if i in found
@@ -1493,11 +1759,15 @@ class Store:
             ]
 
     def tags(self) -> list[Tag]:
-        """Every tag with its colour and how many references (outside the trash) carry it."""
+        """Every tag with its colour and how many references (outside the trash) carry it.
+
+        The live ids come from a live-references index (``IN``), not from the reference
+        rows (a join): a first start on a cold cache read 20,000 rows' pages of a
+        100,000-reference library for their ``trashed`` (1.7 s, now 0.07 s)."""
+        live_ids = select(ReferenceRow.id).where(ReferenceRow.trashed.is_(None))
         live = (
             select(ReferenceTagRow.tag_id, func.count().label("n"))
-            .join(ReferenceRow, ReferenceRow.id == ReferenceTagRow.reference_id)
-            .where(ReferenceRow.trashed.is_(None))
+            .where(ReferenceTagRow.reference_id.in_(live_ids))
             .group_by(ReferenceTagRow.tag_id)
             .subquery()
         )
@@ -1508,6 +1778,12 @@ class Store:
                 .order_by(TagRow.name_key)
             )
             return [Tag(name=n, colour=c, count=k, id=i) for i, n, c, k in rows]
+
+    def settings(self) -> dict[str, str]:
+        """Every library setting (see ``UnitOfWork.set_setting``)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(LibrarySettingRow.key, LibrarySettingRow.value))
+            return dict(rows.all())
 
     # --- duplicates -------------------------------------------------------------------
     def duplicate_keys(self) -> list[DuplicateKeys]:
@@ -1538,3 +1814,11 @@ class Store:
                     )
                 )
         return out
+
+    def identifier_owners(
+        self, arxiv_ids: Sequence[str], dois: Sequence[str]
+    ) -> dict[str, tuple[int, bool]]:
+        """The references holding these arXiv ids or DOIs, Trash included:
+        ``"arxiv:<id>"`` / ``"doi:<lower-case DOI>"`` -> ``(reference id, trashed)``."""
+        with self.engine.connect() as conn:
+            return identifier_owners(conn, arxiv_ids, dois)

@@ -20,7 +20,7 @@ LIST_KEYS = {
 
 
 def refman(
-    db: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+    db: Path | str, *args: str, check: bool = True, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m refman.cli.main --db DB ARGS``."""
     cmd = [sys.executable, "-m", "refman.cli.main", "--db", str(db), *args]

@@ -11,15 +11,17 @@ from pybtex.database import parse_string
 from tests.cli.test_cli import as_json, refman
 from tests.conftest import SEED_FILES
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "library.sqlite"
-    refman(path, "import", *map(str, SEED_FILES))
-    return path
+def db(library_url: str) -> str:
+    """The seeds in a library on each backend (``refman`` takes any ``--db``)."""
+    refman(library_url, "import", *map(str, SEED_FILES))
+    return library_url
 
 
-def test_export_bibtex_to_stdout_and_to_a_file(db: Path, tmp_path: Path) -> None:
+def test_export_bibtex_to_stdout_and_to_a_file(db: str, tmp_path: Path) -> None:
     printed = refman(db, "export", "--format", "bibtex").stdout
     entries = parse_string(printed, "bibtex").entries
     assert len(entries) == 79
@@ -30,7 +32,7 @@ def test_export_bibtex_to_stdout_and_to_a_file(db: Path, tmp_path: Path) -> None
     assert "with a provisional title" in done.stderr  # the listing papers
 
 
-def test_export_selected_refs_in_order_and_tagged(db: Path) -> None:
+def test_export_selected_refs_in_order_and_tagged(db: str) -> None:
     refs = as_json(refman(db, "list", "--json"))
     first, second = refs[5]["citekey"], refs[2]["citekey"]
     ris = refman(db, "export", "--format", "ris", "--ref", first, "--ref", second).stdout
@@ -41,7 +43,7 @@ def test_export_selected_refs_in_order_and_tagged(db: Path) -> None:
     assert second not in csl
 
 
-def test_export_formatted_bibliography(db: Path) -> None:
+def test_export_formatted_bibliography(db: str) -> None:
     refs = as_json(refman(db, "list", "--json"))
     key = next(r["citekey"] for r in refs if not r["title_provisional"] and r["authors"])
     text = refman(db, "export", "--format", "text", "--style", "ieee", "--ref", key).stdout
@@ -51,7 +53,7 @@ def test_export_formatted_bibliography(db: Path) -> None:
     assert "nope" in bad.stderr
 
 
-def test_export_to_a_missing_folder_fails_cleanly(db: Path, tmp_path: Path) -> None:
+def test_export_to_a_missing_folder_fails_cleanly(db: str, tmp_path: Path) -> None:
     out = refman(db, "export", "--format", "bibtex", "-o", str(tmp_path / "no" / "r.bib"),
                  check=False)  # fmt: skip
     assert out.returncode == 1
@@ -59,7 +61,7 @@ def test_export_to_a_missing_folder_fails_cleanly(db: Path, tmp_path: Path) -> N
     assert not (tmp_path / "no").exists()
 
 
-def test_regenerating_keys(db: Path) -> None:
+def test_regenerating_keys(db: str) -> None:
     refs = as_json(refman(db, "list", "--json"))
     key = refs[0]["citekey"]
     out = refman(db, "keys", "regenerate", key, "--pattern", "{Author}{year}")
@@ -68,7 +70,7 @@ def test_regenerating_keys(db: Path) -> None:
     assert after["citekey"][0].isupper()
 
 
-def test_auto_export_follows_a_tag_and_rewrites_only_on_change(db: Path, tmp_path: Path) -> None:
+def test_auto_export_follows_a_tag_and_rewrites_only_on_change(db: str, tmp_path: Path) -> None:
     refs = as_json(refman(db, "list", "--json"))
     a, b = refs[0]["citekey"], refs[1]["citekey"]
     refman(db, "tag", "add", "paper", a)
@@ -92,7 +94,7 @@ def test_auto_export_follows_a_tag_and_rewrites_only_on_change(db: Path, tmp_pat
     assert target.exists()
 
 
-def test_auto_export_failure_is_reported_and_the_change_stands(db: Path, tmp_path: Path) -> None:
+def test_auto_export_failure_is_reported_and_the_change_stands(db: str, tmp_path: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     refman(db, "auto-export", "add", str(folder / "all.bib"))
@@ -104,7 +106,7 @@ def test_auto_export_failure_is_reported_and_the_change_stands(db: Path, tmp_pat
     assert as_json(refman(db, "show", str(refs[0]["id"]), "--json"))["tags"] == ["x"]
 
 
-def test_collections_on_the_command_line_and_export_of_one(db: Path) -> None:
+def test_collections_on_the_command_line_and_export_of_one(db: str) -> None:
     refs = as_json(refman(db, "list", "--json"))
     keys = [r["citekey"] for r in refs[:3]]
     refman(db, "collection", "add", "Thesis")

@@ -30,6 +30,11 @@ def command(args: argparse.Namespace, library: Library) -> int:
         if key == "provenance":
             for p in value:
                 print(f"{'source':>14}: {p['source']}:{p['line']} ({p['format']})")
+        elif key == "attachments":
+            for a in value:
+                how = "url" if a["kind"] != "file" else "copy" if a["copied"] else "link"
+                state = " (missing)" if a["missing"] else ""
+                print(f"{'attachment':>14}: {a['location']} [{how}]{state}")
         elif value not in (None, "", []):
             shown = ", ".join(map(str, value)) if isinstance(value, list) else value
             print(f"{key:>14}: {shown}")

@@ -15,6 +15,7 @@ from refman.domain.search_query import (
     IdentifierIs,
     Node,
     Not,
+    StatusIs,
     TagIs,
     Term,
     TypeIs,
@@ -85,7 +86,7 @@ def matches(ref: Reference, node: Node, now: dt.datetime) -> bool:
     if isinstance(node, Has):
         return {
             "note": bool(ref.notes),
-            "pdf": any(a.location.lower().endswith(".pdf") for a in ref.attachments),
+            "pdf": any(a.is_pdf for a in ref.attachments),
             "attachment": bool(ref.attachments),
             "code": bool(ref.code_url),
             "doi": bool(ref.doi),
@@ -95,6 +96,8 @@ def matches(ref: Reference, node: Node, now: dt.datetime) -> bool:
         }[node.what]
     if isinstance(node, AddedWithin):
         return ref.added is not None and ref.added >= now - node.span
+    if isinstance(node, StatusIs):
+        return ref.reading_status == node.status
     assert isinstance(node, IdentifierIs)
     if node.kind == "arxiv":
         return ref.arxiv_id.startswith(split_arxiv_version(node.value)[0])

@@ -11,6 +11,8 @@ from refman.services.errors import UserError
 from refman.services.library import Library, validate_field
 from refman.storage.store import ConflictError
 
+pytestmark = pytest.mark.both_backends
+
 
 def ids_for(library: Library, **query: object) -> list[int]:
     return library.query_ids(ReferenceQuery(**query))  # type: ignore[arg-type]

@@ -8,6 +8,8 @@ from refman.domain.query import ReferenceQuery
 from refman.services.errors import UserError
 from refman.services.library import Library
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_folders_nest_hold_references_and_filter_the_list(seeded: Library) -> None:
     ids = seeded.query_ids(ReferenceQuery())

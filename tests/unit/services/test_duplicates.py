@@ -21,6 +21,8 @@ from refman.services.duplicates import (
 )
 from refman.services.library import Library
 
+pytestmark = pytest.mark.both_backends
+
 _keys = itertools.count()
 
 DRDG_ABSTRACT = (

@@ -14,6 +14,8 @@ from refman.services.library import Library
 from refman.storage.store import ConflictError, NotFoundError
 from tests.unit.services.test_duplicates import DRDG_ABSTRACT, add
 
+pytestmark = pytest.mark.both_backends
+
 
 def snapshot(library: Library, ids: list[int]) -> list[tuple[Any, ...]]:
     """Everything a merge may touch, without versions and timestamps."""

@@ -15,6 +15,8 @@ from refman.services.importing import merge_into
 from refman.services.library import Library
 from tests.conftest import SEED_FILES, SEEDS
 
+pytestmark = pytest.mark.both_backends
+
 
 def library_checksum(path: Path) -> str:
     """A digest of every row of every table (order-independent within a table)."""

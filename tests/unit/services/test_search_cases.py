@@ -16,7 +16,7 @@ from refman.domain import Attachment, Reference
 from refman.domain.query import ReferenceQuery, SortKey
 from refman.domain.search_query import parse_query
 from refman.services.library import Library
-from tests.conftest import ROOT, SEED_FILES
+from tests.conftest import BACKENDS, ROOT, SEED_FILES, fresh_library_url
 from tests.unit.services.search_oracle import matches
 
 CASES: dict[str, Any] = tomllib.loads((ROOT / "tests/data/search_cases.toml").read_text())
@@ -26,11 +26,19 @@ def _case_id(case: dict[str, Any]) -> str:
     return str(case["query"])
 
 
-@pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
-    """The seeds with the table's tags, notes and attachments (shared by the module:
-    the cases only read)."""
-    lib = open_library(str(tmp_path_factory.mktemp("search") / "library.sqlite"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def library(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Library]:
+    """The seeds with the table's tags, notes and attachments, on SQLite and on
+    PostgreSQL (shared by the module: the cases only read)."""
+    path = tmp_path_factory.mktemp("search") / "library.sqlite"
+    with fresh_library_url(request.param, path, request) as url:
+        lib = open_library(url)
+        yield from _filled(lib)
+
+
+def _filled(lib: Library) -> Iterator[Library]:
     lib.import_files(SEED_FILES)
     setup = CASES["setup"]
     for tag, refs in setup["tags"].items():

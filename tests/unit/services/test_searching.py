@@ -14,6 +14,8 @@ from refman.services.library import Library
 from refman.storage import search_index
 from refman.storage.search_index import SearchSql, Vocabulary
 
+pytestmark = pytest.mark.both_backends
+
 DRDG = "2106.16128"
 GCC = "2110.14439"
 DIVIDE = (
