@@ -69,10 +69,9 @@ PLAIN: tuple[str, ...] = (
 )
 """Words of the synthetic vocabulary, phrases, fields and filters."""
 
-UNINDEXED: tuple[str, ...] = ("has:code", "type:article", "has:code tag:reading")
-"""Filters on columns without an index (entry type, code link, abstract), reported
-apart: matching nothing here, they read every row of the library (no migration in this
-change adds the partial indexes they need)."""
+EMPTY_FILTERS: tuple[str, ...] = ("has:code", "type:article", "has:code tag:reading")
+"""Filters matching nothing in the benchmark library (no code links, no articles), read
+from the partial indexes of migration 0013 (before it they read every row: 170 ms)."""
 
 FUZZY: tuple[str, ...] = (
     "distilation",
@@ -135,8 +134,8 @@ def measure(library_path: Path) -> dict[str, Any]:
         figures["plain_list_order"] = _summary(listed)
         figures["plain_whole_list"] = _summary(whole)
         figures["plain_matches"] = {q: len(library.search(q).ids) for q in PLAIN}
-        figures["unindexed"] = _summary(
-            {q: _times_ms(lambda q=q: library.search(q, limit=200), runs=3) for q in UNINDEXED}
+        figures["empty_filters"] = _summary(
+            {q: _times_ms(lambda q=q: library.search(q, limit=200), runs=3) for q in EMPTY_FILTERS}
         )
 
         started = time.perf_counter()
@@ -184,8 +183,8 @@ def report(figures: dict[str, Any]) -> None:
          met(fuzzy["p95_ms"], TARGET_FUZZY_P95_MS)),
         ("reading the vocabulary (first fuzzy search after a change)", f"{vocabulary} ms",
          "—", "—"),
-        (f"unindexed filters matching nothing ({', '.join(UNINDEXED)}), median",
-         f"{figures['unindexed']['median_ms']} ms", "—", "—"),
+        (f"filters matching nothing ({', '.join(EMPTY_FILTERS)}), median",
+         f"{figures['empty_filters']['median_ms']} ms", "—", "—"),
     ]  # fmt: skip
     print(f"\nSearch benchmark, library of {figures['records']:,} references\n")
     print("| measure | figure | target | met? |")

@@ -321,6 +321,9 @@ def vocabulary(engine: Engine) -> Vocabulary:
 # --- compiling queries ----------------------------------------------------------------
 _WORD = re.compile(r"\w+")
 _UNINDEXED_ID = literal_column('+"references".id', Integer)
+FEW_MATCHES = 5_000
+"""A text matching at most this many references drives its query from their ids (a
+few thousand rows read by id beat walking 100,000 index entries); see ``SearchSql.few``."""
 PROBE_TAGS_ABOVE = 1_500
 """A tag on more references than this is probed while the sort order's index is walked
 (its references are dense enough to fill a page soon); a rarer tag's references are
@@ -523,6 +526,9 @@ class SearchSql:
     rest: ColumnElement[bool] | None = None
     first_tier: str | None = None
     """``required_fts`` within the title, authors and venue (None: no such tier)."""
+    few: bool = False
+    """``required_fts`` matches at most ``FEW_MATCHES`` references: the query is driven
+    from that set (its rows looked up by id) and ranked whole, no first page needed."""
     fts_terms: list[Term] = field(default_factory=list)
     """Positive terms the FTS5 index scores (bm25)."""
     tag_terms: list[Term] = field(default_factory=list)
@@ -851,11 +857,18 @@ def compile_query(
     rest = and_(*conditions) if conditions else None
     if merged is None:
         search.condition = rest
-    elif not compiler.exists(compiler.syntax.ids(merged.expr)):
-        search.nothing, search.condition = True, false()
     else:
+        ids = compiler.syntax.ids(merged.expr)
+        found = conn.execute(
+            select(func.count()).select_from(ids.limit(FEW_MATCHES + 1).subquery())
+        )
+        matches = found.scalar_one()
+        if not matches:
+            search.nothing, search.condition = True, false()
+            return search
         search.required_fts, search.rest, search.first_tier = merged.expr, rest, merged.strong
-        search.condition = and_(compiler.ids_in(compiler.syntax.ids(merged.expr)), *conditions)
+        search.few = matches <= FEW_MATCHES
+        search.condition = and_(compiler.ids_in(ids, probe=not search.few), *conditions)
     return search
 
 

@@ -1537,11 +1537,14 @@ class Store:
             search = search_index.compile_text(conn, query.text, live=not query.trashed)
             if query.sort is SortKey.RELEVANCE and search.ranks:
                 if limit is not None:  # the best of the first rank tier, from the index
-                    # (candidates are few: their filters as row tests, not id sets)
+                    # The candidates are few (the first page's, or a text matching few
+                    # references): their filters are tested on their rows, not read as
+                    # id sets of every reference the filter keeps.
                     rows = search_index.compile_text(conn, query.text, live=False)
-                    first = search.first_page(
-                        conn, limit, self._keeper(conn, query, rows.without_text())
+                    keep = self._keeper(
+                        conn, query, rows.without_text(), rows if rows.few else None
                     )
+                    first = search.first_page(conn, limit, keep)
                     if first is not None:
                         return first
                 ids = _fetch_ids(conn, self._select_ids(conn, query, search))
@@ -1552,13 +1555,21 @@ class Store:
             return _fetch_ids(conn, stmt)
 
     def _keeper(
-        self, conn: Connection, query: ReferenceQuery, search: search_index.SearchSql
+        self,
+        conn: Connection,
+        query: ReferenceQuery,
+        search: search_index.SearchSql,
+        matches: search_index.SearchSql | None = None,
     ) -> Callable[[Sequence[int]], set[int]]:
         """Which of some ids ``query`` keeps (``search`` stands for its text): a test of
         their rows the first time (most queries keep most of a first page) and always
         when only the trash decides; otherwise, after that, the ids the filters keep,
-        listed once (rows scattered over the file cost about 15 µs each to test)."""
+        listed once (rows scattered over the file cost about 15 µs each to test). With
+        ``matches`` (the whole query, its text matching few references) that list is
+        of the query's own matches, read from those few (not every reference the
+        filters keep)."""
         base = self._select_ids(conn, query, search).order_by(None)
+        listed = base if matches is None else self._select_ids(conn, query, matches).order_by(None)
         trash_only = search.condition is None and query == ReferenceQuery(
             text=query.text, sort=query.sort, trashed=query.trashed
         )
@@ -1575,7 +1586,7 @@ class Store:
                     for ref_id in _fetch_ids(conn, base.where(ReferenceRow.id.in_(chunk)))
                 }
             if allowed is None:
-                allowed = set(_fetch_ids(conn, base))
+                allowed = set(_fetch_ids(conn, listed))
             return allowed.intersection(ids)
 
         return keep
