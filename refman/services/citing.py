@@ -320,7 +320,7 @@ class _LazySortKeys:
                         pass
                     result = (left_key > right_key) - (left_key < right_key)
                     if result:
-                        return -1 * result if desc else result
+                        return int(-result if desc else result)
                 elif left_key is not None:
                     return -1
                 elif right_key is not None:
