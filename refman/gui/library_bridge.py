@@ -109,26 +109,6 @@ class RowCache:
         self._rows.clear()
 
 
-@dataclass(frozen=True, slots=True)
-class LibraryTotals:
-    """The tag pane's data: every tag with its count, the folders, the counts."""
-
-    tags: tuple[Tag, ...]
-    collections: tuple[Collection, ...]
-    count: int
-    trashed: int
-
-    @classmethod
-    def read(cls, library: Library) -> LibraryTotals:
-        """Read them (off the UI thread)."""
-        return cls(
-            tuple(library.tags()),
-            tuple(library.collections()),
-            library.count(),
-            library.count_trashed(),
-        )
-
-
 class LibraryBridge(QObject):
     """Holds the :class:`Library` and turns each ``Changed`` into signals, so models and
     panes refresh only what an operation touched.
@@ -194,13 +174,7 @@ class LibraryBridge(QObject):
         self.row_cache.clear()
 
     # --- changes ----------------------------------------------------------------------
-    def apply(
-        self,
-        changed: Changed,
-        touched: Iterable[str] | None = None,
-        *,
-        totals: LibraryTotals | None = None,
-    ) -> Changed:
+    def apply(self, changed: Changed, touched: Iterable[str] | None = None) -> Changed:
         """Announce what ``changed`` describes; returns it for chaining.
 
         ``touched`` says what the operation changed about its references (field names,
@@ -214,9 +188,6 @@ class LibraryBridge(QObject):
                 self._tags = None
             if changed.collections or changed.reference_ids:  # folder counts may move
                 self._collections = None
-        if totals is not None:
-            self._tags, self._collections = totals.tags, totals.collections
-            self._count, self._count_trashed = totals.count, totals.trashed
         if changed.everything:
             self.sig_everything_changed.emit()
         elif changed.reference_ids:
@@ -226,13 +197,12 @@ class LibraryBridge(QObject):
             self.sig_tags_changed.emit()
         return changed
 
-    def apply_remote(self, changed: Changed, totals: LibraryTotals | None = None) -> Changed:
+    def apply_remote(self, changed: Changed) -> Changed:
         """Announce a change another program made (see ``live_updates``): like
         :meth:`apply`, with the library's counts read again (references may have been
-        added or deleted) and nothing known about what was touched; ``totals``, read
-        off the UI thread after the change, stand in for those reads."""
+        added or deleted) and nothing known about what was touched."""
         self._count = self._count_trashed = None
-        return self.apply(changed, totals=totals)
+        return self.apply(changed)
 
     def connection_lost(self, exc: BaseException) -> None:
         """An operation found the server library unreachable."""

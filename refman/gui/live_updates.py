@@ -7,8 +7,7 @@ import time
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
-from refman.gui.library_bridge import LibraryBridge, LibraryTotals
-from refman.gui.task_runner import TaskControl, TaskRunner
+from refman.gui.library_bridge import LibraryBridge
 from refman.services.library import Changed
 from refman.services.watching import (
     ChangeFeed,
@@ -63,9 +62,6 @@ class LiveUpdates(QObject):
         self._timer.timeout.connect(self._apply_pending)
         self._notifier = QSocketNotifier(self._feed.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._deliver)
-        self._reader = TaskRunner(self, threads=1)
-        """Reads the tag list and counts a change elsewhere may have moved (about 0.1 s
-        at 100,000 references: not on the UI thread)."""
         self._stopped = False
         bridge.sig_connection_lost.connect(self._on_operation_failed)
 
@@ -92,7 +88,6 @@ class LiveUpdates(QObject):
         self._timer.stop()
         self._notifier.setEnabled(False)
         self._feed.stop()
-        self._reader.shutdown(timeout=2.0)
 
     def reconnect_now(self) -> None:
         """Try to reach the server at once (the banner's Reconnect)."""
@@ -113,22 +108,8 @@ class LiveUpdates(QObject):
         if notice is None or self._stopped:
             return
         changed: Changed = as_changed(notice)
-        library = self._bridge.library
-
-        def read_totals(_control: TaskControl) -> LibraryTotals:
-            return LibraryTotals.read(library)
-
-        def show(totals: LibraryTotals) -> None:
-            if not self._stopped:
-                self._bridge.apply_remote(changed, totals)
-                self.sig_applied.emit(changed)
-
-        def show_anyway(exc: BaseException) -> None:  # (the bridge reads them itself)
-            if not self._stopped:
-                self._bridge.apply_remote(changed)
-                self.sig_applied.emit(changed)
-
-        self._reader.run(read_totals, succeeded=show, failed=show_anyway)
+        self._bridge.apply_remote(changed)
+        self.sig_applied.emit(changed)
 
     def _on_status(self, status: ConnectionStatus) -> None:
         if status.connected:
