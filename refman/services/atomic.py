@@ -7,11 +7,17 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from refman.services.errors import UserError
 from refman.storage.sqlite_files import sync_folder
+
+WRITE_BUFFER = 1 << 20
+"""Bytes buffered before a write to the file: an export yields a chunk per reference (a
+few kB), so one system call per megabyte rather than one every few references. (Each
+chunk is encoded on its own: joining them first widens a whole batch to the widest
+character's size, and encodes it more slowly, when one reference is not Latin-1.)"""
 
 
 def write_atomically(path: Path, chunks: Iterable[str], *, only_if_changed: bool = False) -> bool:
@@ -30,15 +36,20 @@ def write_atomically(path: Path, chunks: Iterable[str], *, only_if_changed: bool
     digest = hashlib.sha256() if only_if_changed else None  # (22 MB: 15-40 ms)
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
-            mode="wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+            mode="wb",
+            buffering=WRITE_BUFFER,
+            dir=folder,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
         )
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
     temp = Path(handle.name)
     try:
         with handle:
-            for text in _batches(chunks):
-                data = text.encode("utf-8")
+            for chunk in chunks:
+                data = chunk.encode("utf-8")
                 if digest is not None:
                     digest.update(data)
                 handle.write(data)
@@ -57,26 +68,6 @@ def write_atomically(path: Path, chunks: Iterable[str], *, only_if_changed: bool
             raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     return True
-
-
-BATCH_CHARS = 1 << 20
-"""Characters of text encoded and written at a time (an export yields a chunk per
-reference: one write call per megabyte rather than per reference)."""
-
-
-def _batches(chunks: Iterable[str]) -> Iterator[str]:
-    """``chunks`` joined into pieces of at least ``BATCH_CHARS`` (the last one shorter)."""
-    pending: list[str] = []
-    size = 0
-    for chunk in chunks:
-        pending.append(chunk)
-        size += len(chunk)
-        if size >= BATCH_CHARS:
-            yield "".join(pending)
-            pending.clear()
-            size = 0
-    if pending:
-        yield "".join(pending)
 
 
 def _same_content(path: Path, digest: bytes) -> bool:
