@@ -73,7 +73,7 @@ def wait_listening(qtbot: QtBot, window: MainWindow, other: Library) -> None:
             qtbot.wait(150)
         return bool(applied)
 
-    qtbot.waitUntil(poke, timeout=10_000)
+    qtbot.waitUntil(poke, timeout=20_000)
     window.shared.live.sig_applied.disconnect(applied.append)
 
 
