@@ -71,6 +71,9 @@ from refman.services.errors import USER_ERRORS
 from refman.services.library import Changed, Library
 
 DEFAULT_SPLITTER = (200, 830, 370)
+WORDS_REPAINT_MS = 250
+"""At the latest, new search words are painted on the list this long after the search
+changed (normally with the new query's first page)."""
 
 
 def library_location(url: str) -> str:
@@ -102,6 +105,11 @@ class MainWindow(QMainWindow):
         self._select_row_after_load: int | None = None
         self._search_text = ""
         self._status_text = ""
+        # New search words are painted with the new query's list (one paint, not a
+        # repaint of the old rows competing with the query); at the latest after this.
+        self._words_repaint = QTimer(self)
+        self._words_repaint.setSingleShot(True)
+        self._words_repaint.setInterval(WORDS_REPAINT_MS)
         self.setWindowTitle(f"refman — {library.store.name}")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -344,6 +352,13 @@ class MainWindow(QMainWindow):
         self.tag_pane.sig_empty_trash_requested.connect(self.empty_trash)
         self.tag_pane.sig_tags_restructured.connect(self._forget_history)
         self.model.sig_first_page_loaded.connect(self._update_status)
+        self._words_repaint.timeout.connect(lambda: self.view.viewport().update())
+        for signal in (
+            self.model.sig_first_page_loaded,
+            self.model.sig_ids_loaded,
+            self.model.sig_query_failed,
+        ):
+            signal.connect(self._repaint_words)
         self.model.sig_ids_loaded.connect(self._on_ids_loaded)
         self.model.sig_query_failed.connect(self._on_query_failed)
         self.view.sig_selection_changed.connect(self._on_selection_changed)
@@ -418,9 +433,19 @@ class MainWindow(QMainWindow):
         self._search_text = text
         words = highlight_words(text)
         self.view.highlighter.words = words
-        self.view.viewport().update()
         self.detail.set_highlight_words(words)
+        if self.current_query() != self.model.query:
+            self._words_repaint.start()  # the new list's first paint shows them
+        else:
+            self.view.viewport().update()
         self._apply_filters()
+
+    def _repaint_words(self, *_args: object) -> None:
+        """Repaint the list for new search words once the new query answered (or
+        ``WORDS_REPAINT_MS`` passed)."""
+        if self._words_repaint.isActive():
+            self._words_repaint.stop()
+            self.view.viewport().update()
 
     def current_query(self) -> ReferenceQuery:
         """The query the search field, the tag pane and the sort order describe."""
