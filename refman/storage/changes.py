@@ -50,6 +50,7 @@ BATCH_SECONDS = 0.01
 RETRY_FIRST_SECONDS = 1.0
 RETRY_MAX_SECONDS = 30.0
 _WRITE_MARK = "refman_feed_write"
+_WRITE_VERSION = "refman_feed_write_version"
 _STALE_WRITE_SECONDS = 120.0
 """A write transaction not returned to the pool after this long no longer holds the
 SQLite poll back (an invalidated connection may never be checked in)."""
@@ -126,6 +127,15 @@ class _Source:
         self.close()
 
 
+def _data_version(dbapi_connection: Any) -> int | None:
+    """``PRAGMA data_version`` of an SQLite driver connection (None if unreadable)."""
+    try:
+        row = dbapi_connection.execute("PRAGMA data_version").fetchone()
+    except (sqlite3.Error, AttributeError):
+        return None
+    return int(row[0]) if row else None
+
+
 class _SqliteSource(_Source):
     """``PRAGMA data_version`` polling, with this process's writes recognised."""
 
@@ -173,13 +183,21 @@ class _SqliteSource(_Source):
             self._baseline = version
             self._writes[id(conn.info)] = time.monotonic()  # (the pool record's info)
         conn.info[_WRITE_MARK] = True
+        # The writer's own data_version changes only when another connection commits:
+        # compared again at check-in, it tells whether someone else committed right after
+        # this transaction (before the check-in, which resets the baseline).
+        conn.info[_WRITE_VERSION] = _data_version(conn.connection.driver_connection)
 
-    def _checkin_hook(self, _dbapi_connection: Any, record: Any) -> None:
+    def _checkin_hook(self, dbapi_connection: Any, record: Any) -> None:
         """A connection went back to the pool, after its commit or rollback."""
         if record is None or not record.info.pop(_WRITE_MARK, False):
             return
+        before = record.info.pop(_WRITE_VERSION, None)
+        after = _data_version(dbapi_connection)
         with self._lock:
             self._writes.pop(id(record.info), None)
+            if before is None or after is None or after != before:
+                self._external = True  # (another program committed after this write)
             self._baseline = self._version()
 
     def poll(self) -> bool:
