@@ -5,7 +5,7 @@ finds for its owner, waking it through a socket (:meth:`ChangeFeed.fileno`; a wi
 watches it with a socket notifier and calls :meth:`ChangeFeed.drain` on its own thread).
 
 - PostgreSQL: a dedicated autocommit connection does ``LISTEN refman_changes``, the
-  channel migration 0012's triggers notify at every commit (``r:<id>,...``, ``r:*``,
+  channel migration 0012's triggers notify at every commit (``r:<id>``, ``r:*``,
   ``t``). Notifications sent by this process's own connections (their backend pids are
   known) are dropped: the process has shown its own changes already. When the connection
   fails, the feed reports it lost (:class:`ConnectionStatus`), tries again with backoff

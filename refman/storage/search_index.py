@@ -155,7 +155,8 @@ def pause(conn: Connection) -> None:
 
 CHANGES_CHANNEL = "refman_changes"
 """PostgreSQL's ``NOTIFY`` channel of changes to a shared library (migration 0012):
-payloads ``r:<id>,<id>...``, ``r:*`` (reload everything) and ``t`` (tags)."""
+payloads ``r:<id>`` (one per reference changed), ``r:*`` (reload everything: an import
+or a copy ended) and ``t`` (tags)."""
 
 
 def resume(conn: Connection) -> None:
