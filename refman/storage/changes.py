@@ -32,9 +32,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, text
 
-from refman.storage.engine import ConnectionLostError, library_name
+from refman.storage.engine import ConnectionLostError, engine_events, library_name
 from refman.storage.search_index import CHANGES_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -148,10 +148,11 @@ class _SqliteSource(_Source):
         self._baseline: int | None = None
         self._external = False
         self._writes: dict[int, float] = {}  # id(pool record's info) -> start time
-        self._on_begin = self._begin_hook  # (one object, for event.remove)
+        self._events = engine_events(engine)
+        self._on_begin = self._begin_hook  # (one object, for remove)
         self._on_checkin = self._checkin_hook
-        event.listen(engine, "begin", self._on_begin)
-        event.listen(engine, "checkin", self._on_checkin)
+        self._events.add("begin", self._on_begin)
+        self._events.add("checkin", self._on_checkin)
 
     def open(self) -> None:
         conn = sqlite3.connect(self._path, timeout=0.2, check_same_thread=False)
@@ -227,9 +228,8 @@ class _SqliteSource(_Source):
                 self._conn = None
 
     def dispose(self) -> None:
-        with contextlib.suppress(Exception):
-            event.remove(self._engine, "begin", self._on_begin)
-            event.remove(self._engine, "checkin", self._on_checkin)
+        self._events.remove("begin", self._on_begin)
+        self._events.remove("checkin", self._on_checkin)
         self.close()
 
 
@@ -238,13 +238,14 @@ class _OwnConnections:
     notifications they cause are this process's own changes."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._events = engine_events(engine)
         self.pids: set[int] = set()
         self._on_checkout = self._checkout_hook
         self._on_close = self._close_hook
-        event.listen(engine, "checkout", self._on_checkout)
-        event.listen(engine, "close", self._on_close)
-        event.listen(engine, "close_detached", self._on_close_detached)
+        self._on_detached_close = self._close_detached_hook
+        self._events.add("checkout", self._on_checkout)
+        self._events.add("close", self._on_close)
+        self._events.add("close_detached", self._on_detached_close)
 
     @staticmethod
     def _pid(dbapi_connection: Any) -> int | None:
@@ -258,18 +259,17 @@ class _OwnConnections:
             self.pids.add(pid)
 
     def _close_hook(self, dbapi_connection: Any, _record: Any) -> None:
-        self._on_close_detached(dbapi_connection)
+        self._close_detached_hook(dbapi_connection)
 
-    def _on_close_detached(self, dbapi_connection: Any) -> None:
+    def _close_detached_hook(self, dbapi_connection: Any) -> None:
         pid = self._pid(dbapi_connection)
         if pid is not None:
             self.pids.discard(pid)
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            event.remove(self._engine, "checkout", self._on_checkout)
-            event.remove(self._engine, "close", self._on_close)
-            event.remove(self._engine, "close_detached", self._on_close_detached)
+        self._events.remove("checkout", self._on_checkout)
+        self._events.remove("close", self._on_close)
+        self._events.remove("close_detached", self._on_detached_close)
 
 
 class _ListenSource(_Source):

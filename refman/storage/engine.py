@@ -205,6 +205,59 @@ def write_guard(engine: Engine) -> WriteGuard | None:
     return _GUARDS.get(engine)
 
 
+RELAYED_EVENTS = ("begin", "checkout", "checkin", "close", "close_detached")
+"""The engine and pool events that :class:`EngineEvents` relays."""
+
+
+class EngineEvents:
+    """An engine's transaction and pool events, relayed to observers that may be added
+    and removed at any time, from any thread.
+
+    SQLAlchemy's own listener lists must not change while another thread dispatches
+    through them (a worker beginning a transaction while the window added a listener
+    failed with "deque mutated during iteration"), so each engine gets one relaying
+    listener per event when it is created, and observers come and go here instead."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._lock = threading.Lock()
+        self._observers: dict[str, tuple[Callable[..., None], ...]] = dict.fromkeys(
+            RELAYED_EVENTS, ()
+        )
+        for name in RELAYED_EVENTS:
+            event.listen(engine, name, self._relay(name))
+
+    def _relay(self, name: str) -> Callable[..., None]:
+        def relay(*args: Any) -> None:
+            for observer in self._observers[name]:  # (a tuple, replaced whole: no lock)
+                observer(*args)
+
+        return relay
+
+    def add(self, name: str, observer: Callable[..., None]) -> None:
+        """Call ``observer`` with the event's arguments from now on."""
+        with self._lock:
+            self._observers[name] = (*self._observers[name], observer)
+
+    def remove(self, name: str, observer: Callable[..., None]) -> None:
+        """Stop calling ``observer`` (no error if it was not added)."""
+        with self._lock:
+            self._observers[name] = tuple(o for o in self._observers[name] if o is not observer)
+
+
+_EVENTS: weakref.WeakKeyDictionary[Engine, EngineEvents] = weakref.WeakKeyDictionary()
+_EVENTS_LOCK = threading.Lock()
+
+
+def engine_events(engine: Engine) -> EngineEvents:
+    """The relay of ``engine``'s events, installed by :func:`create_library_engine`
+    before any thread used it (for another engine, now)."""
+    with _EVENTS_LOCK:
+        events = _EVENTS.get(engine)
+        if events is None:
+            events = _EVENTS[engine] = EngineEvents(engine)
+        return events
+
+
 def default_library_path() -> Path:
     """The default SQLite library in platformdirs' user data dir."""
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "library.sqlite"
@@ -308,6 +361,7 @@ def create_library_engine(url: str, *, password: str | None = None) -> Engine:
         event.listen(engine, "begin", _on_sqlite_begin)
         where = database or url
         event.listen(engine, "handle_error", lambda ctx: _translate_error(ctx, where))
+        engine_events(engine)  # (after BEGIN IMMEDIATE: its observers see the lock held)
         return engine
     server = parsed.get_backend_name() == "postgresql"
     connect_args = dict(SERVER_CONNECT_ARGS) if server else {}
@@ -320,6 +374,7 @@ def create_library_engine(url: str, *, password: str | None = None) -> Engine:
     if server:
         name = library_name(url)
         event.listen(engine, "handle_error", lambda ctx: _translate_server_error(ctx, name))
+    engine_events(engine)
     return engine
 
 

@@ -7,6 +7,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +130,44 @@ def test_sqlite_poll_tells_own_writes_from_others(two_clients: tuple[Library, Li
         assert source.poll()  # type: ignore[attr-defined]
     finally:
         feed.stop()
+
+
+def test_watching_starts_and_stops_while_other_threads_use_the_library(
+    library: Library,
+) -> None:
+    """A window opening or closing its watch while workers read and write: no worker
+    ever fails (adding an engine listener during another thread's dispatch did)."""
+    library.import_files(SEED_FILES[:1])
+    ids = library.query_ids(ReferenceQuery())
+    stop = threading.Event()
+    failures: list[BaseException] = []
+    transactions = [0]
+
+    def work(write: bool) -> None:
+        while not stop.is_set():
+            try:
+                if write:
+                    library.add_tags([f"t{transactions[0] % 3}"], ids[:1])
+                else:
+                    library.query_ids(ReferenceQuery(), limit=5)
+                transactions[0] += 1
+            except BaseException as exc:  # noqa: BLE001 (reported below)
+                failures.append(exc)
+                return
+
+    workers = [threading.Thread(target=work, args=(n == 0,)) for n in range(3)]
+    for worker in workers:
+        worker.start()
+    try:
+        for _ in range(300):
+            feed = watch(library)
+            feed.stop()
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert not failures, failures[0]
+    assert transactions[0] > 0
 
 
 def test_another_process_shows_up_within_two_seconds(library_path: Path, library: Library) -> None:
