@@ -266,7 +266,7 @@ def test_html_in_imported_records_is_shown_as_text_and_nothing_is_fetched(
     link = next(b for b in detail._link_buttons if isinstance(b, QPushButton))
     shown.setHtml(link.toolTip())
     assert "<img src=x>" in shown.toPlainText()
-    # Paint everything, with the search highlighting the title's words (an HTML path).
+    # Paint everything, with the search highlighting the title's words.
     window.search.setText("tracked")
     qtbot.waitUntil(lambda: not window.search.is_pending())
     wait_loaded(qtbot, window)
