@@ -151,7 +151,7 @@ def test_watching_starts_and_stops_while_other_threads_use_the_library(
                 else:
                     library.query_ids(ReferenceQuery(), limit=5)
                 transactions[0] += 1
-            except BaseException as exc:  # noqa: BLE001 (reported below)
+            except BaseException as exc:  # (reported below)
                 failures.append(exc)
                 return
 
