@@ -20,9 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 PG_URL_VARIABLE = "REFMAN_TEST_PG_URL"
 SERVER_USER = "postgres"
+PASSWORD_USER = "refman_with_password"
+"""A role the throwaway server asks a password of (scram-sha-256; every other role is
+trusted): see :meth:`Server.password_role`."""
 
 
 class ServerUnavailableError(RuntimeError):
@@ -75,6 +79,21 @@ class Server:
         return psycopg.connect(
             host=self.host, port=self.port, user=self.user, dbname="postgres", autocommit=True
         )
+
+    def password_role(self, password: str) -> str:
+        """``PASSWORD_USER`` with ``password`` (a superuser: it may use every test
+        database); returns its name. Only a server from :func:`start` asks for it."""
+        with self.admin() as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (PASSWORD_USER,)
+            ).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(
+                sql.SQL("{} ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                    sql.SQL(verb), sql.Identifier(PASSWORD_USER), sql.Literal(password)
+                )
+            )
+        return PASSWORD_USER
 
     def create_database(self, template: str | None = None) -> str:
         """A new empty database (or a copy of ``template``); returns its name."""
@@ -151,6 +170,11 @@ def start() -> Server:
     done = subprocess.run(initdb, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise ServerUnavailableError(f"initdb failed: {done.stderr.strip() or done.stdout.strip()}")
+    hba = data_dir / "pg_hba.conf"  # (the first matching line wins)
+    hba.write_text(
+        f"host all {PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n{hba.read_text()}",
+        encoding="utf-8",
+    )
     port = _spare_port()
     options = (
         f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={root} "

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Signal
 from PySide6.QtGui import QFileOpenEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from refman.gui.app_icon import app_icon
 from refman.gui.binding_check import binding_problem
-from refman.gui.connect_dialog import LibraryLogin
+from refman.gui.connect_dialog import ConnectDialog, LibraryLogin
 from refman.gui.main_window import MainWindow
 from refman.gui.open_requests import OpenRequests
-from refman.gui.settings import configure_application
+from refman.gui.settings import Settings, configure_application
 from refman.gui.single_instance import (
     InstanceLock,
     InstanceServer,
@@ -31,8 +31,10 @@ from refman.gui.single_instance import (
     send_request,
 )
 from refman.gui.smoke_test import SmokeTest
+from refman.gui.task_runner import TaskRunner
 from refman.services.errors import USER_ERRORS
 from refman.services.library import Library
+from refman.services.shared_libraries import server_library
 
 READY_FILE_ENV = "REFMAN_READY_FILE"
 """When set, a JSON file written once the window has painted with its first rows."""
@@ -56,11 +58,16 @@ def launch(
     smoke_test: bool = False,
     argv: Sequence[str] | None = None,
     password: str | None = None,
+    ask_login: LoginAsker | None = None,
 ) -> int:
     """``refman [FILE...]``: the window over the library at ``url``, asking to import
     ``files`` (absolute paths) once it shows; returns the exit status. A server library
-    connects with ``password`` (``open_library(url, password=...)``) when given. File >
-    Connect to Shared Library… ends the window and starts over here on that library.
+    connects with ``password`` (``open_library(url, password=...)``) when given; one
+    that cannot be opened (no password, a wrong one, the server down) is asked about
+    with ``ask_login`` (by default the connect dialog, see :func:`ask_login_at_start`,
+    unless nobody could answer it: no display).
+    File > Connect to Shared Library… ends the window and starts over here on that
+    library.
 
     If refman already runs on that library, the files go to that window (raised) and
     this process ends at once, without opening the library or the display (see
@@ -78,6 +85,7 @@ def launch(
             where = f" (process {holder})" if holder else ""
             return _fail(f"refman already runs on this library{where}, but {problem}.", argv)
     switch: list[LibraryLogin] = []  # (File > Connect to Shared Library…)
+    pending_files: Sequence[Path] = ()  # (not shown yet: the library did not open)
     try:
         app = _application(argv)
         server = InstanceServer(key, app) if primary else None
@@ -94,27 +102,65 @@ def launch(
                 open_library(url) if password is None else open_library(url, password=password)
             )
         except USER_ERRORS as exc:
-            return _fail(f"Cannot open the library: {exc}", argv, show=not smoke_test)
-        try:
-            status = _run_window(
-                app,
-                library,
-                server,
-                files=files,
-                smoke_test=smoke_test,
-                unreachable=unreachable,
-                switch=switch,
-            )
-        finally:
             if server is not None:
                 server.close()
-            library.close()
+            asker = ask_login or (None if _headless() else ask_login_at_start)
+            login = None if smoke_test or asker is None else asker(url, str(exc))
+            if login is None:  # (a message box, unless the dialog said it and was cancelled)
+                shown = not smoke_test and server_library(url) is None
+                return _fail(f"Cannot open the library: {exc}", argv, show=shown)
+            switch.append(login)  # (opened below, as after File > Connect…)
+            pending_files, status = files, 0
+        else:
+            try:
+                status = _run_window(
+                    app,
+                    library,
+                    server,
+                    files=files,
+                    smoke_test=smoke_test,
+                    unreachable=unreachable,
+                    switch=switch,
+                )
+            finally:
+                if server is not None:
+                    server.close()
+                library.close()
     finally:
         lock.release()
     if switch:  # the same start, on the library the user connected to
         login = switch[-1]
-        return launch(login.url, open_library, argv=argv, password=login.password)
+        return launch(
+            login.url,
+            open_library,
+            files=pending_files,
+            argv=argv,
+            password=login.password,
+            ask_login=ask_login,
+        )
     return status
+
+
+LoginAsker = Callable[[str, str], LibraryLogin | None]
+"""Asks how to reach the server library at a URL that failed to open (the second
+argument says why): the login to start over with, or None (the user cancelled)."""
+
+
+def ask_login_at_start(url: str, problem: str) -> LibraryLogin | None:
+    """The Connect to Shared Library dialog, filled in for ``url`` with ``problem`` shown
+    (a start without the password, which is asked for in each session where no keyring
+    keeps it); None when cancelled, and for a file library."""
+    library = server_library(url)
+    if library is None:
+        return None
+    runner = TaskRunner()
+    dialog = ConnectDialog(runner, Settings())
+    dialog.preset(library, problem)
+    try:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        runner.shutdown()
+    return dialog.login if accepted else None
 
 
 class _Application(QApplication):
@@ -188,13 +234,18 @@ def _run_window(
             app.sig_file_opened.disconnect(on_file_opened)
 
 
+def _headless() -> bool:
+    """Whether nobody sees the windows (offscreen or minimal platform: CI, a smoke test)."""
+    return QGuiApplication.platformName() in _HEADLESS
+
+
 def _fail(message: str, argv: Sequence[str] | None, *, show: bool = True) -> int:
     """Report a failure to start on stderr and, on a real display, in a message box (a
     program started from the desktop has no terminal); returns 1."""
     print(f"refman: {message}", file=sys.stderr)
     if show:
         _application(argv)
-        if QGuiApplication.platformName() not in _HEADLESS:
+        if not _headless():
             QMessageBox.critical(None, "refman", message)
     return 1
 

@@ -177,6 +177,19 @@ class ConnectDialog(QDialog):
         )
 
     # --- form -----------------------------------------------------------------------
+    def preset(self, library: ServerLibrary, problem: str) -> None:
+        """Fill in ``library`` (a start on it failed: ``problem`` says why) and wait for
+        its password, or for a corrected field."""
+        self.host.setText(library.host)
+        self.port.setValue(library.port)
+        self.database.setText(library.database)
+        self.user.setText(library.user)
+        self.password.clear()
+        if "no password supplied" in problem:  # (libpq's words for it)
+            problem = f"The server asks for {library.user}'s password for {library.label}."
+        self.show_status(problem[:1].upper() + problem[1:], error=True)
+        self.password.setFocus()
+
     def _on_recent_chosen(self, index: int) -> None:
         if not 1 <= index <= len(self._recent):
             return

@@ -244,6 +244,63 @@ def test_the_window_reopens_on_the_shared_library(
     assert opened[1] == (shared_url, "any password")
 
 
+@pytest.mark.postgres
+@pytest.mark.usefixtures("no_keyring")
+def test_a_start_without_the_password_asks_for_it(
+    qtbot: QtBot, pg_server: pg.Server, shared_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``refman --db URL`` for a server that wants a password no keyring keeps: the
+    connect dialog, filled in, asks for it (again after a wrong one); the window then
+    opens on the library. Cancelling ends the start, with the reason."""
+    user = pg_server.password_role(SECRET)
+    url = f"postgresql+psycopg://{user}@{pg_server.host}:{pg_server.port}/{shared_db}"
+    seen: list[str] = []
+    windows: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ConnectDialog) or not dialog.connect_button.isEnabled():
+            return
+        status = dialog.status.text()
+        if status in seen:
+            return  # (still showing what was answered)
+        seen.append(status)
+        assert (dialog.user.text(), dialog.database.text()) == (user, shared_db)
+        assert dialog.password.hasFocus()
+        dialog.password.setText("wrong" if len(seen) == 1 else SECRET)
+        dialog.connect_button.click()
+
+    def on_window() -> None:
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)
+                      and w.isVisible())  # fmt: skip
+        windows.append(window.library.store.url)
+        window.close()
+
+    original = MainWindow.__init__
+
+    def init(self: MainWindow, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        self.sig_ready.connect(lambda: QTimer.singleShot(0, on_window))
+
+    clicker = QTimer()
+    clicker.timeout.connect(answer)
+    clicker.start(50)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MainWindow, "__init__", init)
+        status = gui_app.launch(url, open_library, ask_login=gui_app.ask_login_at_start)
+    clicker.stop()
+    assert status == 0
+    assert windows == [url]
+    assert len(seen) == 2
+    assert "password" in seen[0].lower()  # why the dialog came up: no password given
+    assert "password authentication failed" in seen[1]  # then the wrong one
+
+    # Cancelled: the start ends, saying why.
+    status = gui_app.launch(url, open_library, ask_login=lambda _url, _problem: None)
+    assert status == 1
+    assert "Cannot open the library" in capsys.readouterr().err
+
+
 # --- losing the connection ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def restartable() -> Iterator[RestartableServer]:
