@@ -144,7 +144,7 @@ class ReferenceTableModel(QAbstractTableModel):
     cell never costs a query of its own.
 
     A new query (sort order, tag filter, cleared search; see
-    :meth:`fetches_first_page`) first fetches its first ``FIRST_PAGE`` ids, enough for
+    :meth:`fetches_first_page`) first fetches its first ``first_page`` ids, enough for
     the screen, with their rows, and shows them (``is_partial()``); the whole list then
     replaces them, by appending rows when it starts with them. A change of references
     re-queries only when it can move rows in, out or around (:meth:`can_move_rows`);
@@ -166,6 +166,11 @@ class ReferenceTableModel(QAbstractTableModel):
 
     PAGE = 200
     FIRST_PAGE = 200
+    """The first page's size until a view says how many rows it shows
+    (:meth:`fit_first_page`)."""
+    FIRST_PAGE_MIN = 40
+    FIRST_PAGE_SPARE = 12
+    """Rows fetched with the first page beyond the screenful (a scroll, a taller window)."""
     MAX_CACHED = 20_000
     PAINT_WAIT_S = 0.1
     """How long the whole list's query waits for the first page's paint at most."""
@@ -197,6 +202,8 @@ class ReferenceTableModel(QAbstractTableModel):
         self._painted: threading.Event | None = None
         self._pending_changed: set[int] = set()
         self._loaded_once = False
+        self.first_page = self.FIRST_PAGE
+        """How many ids (with their rows) a new query fetches first (see the class doc)."""
         self._italic = QFont()
         self._italic.setItalic(True)
 
@@ -259,7 +266,7 @@ class ReferenceTableModel(QAbstractTableModel):
         generation, query, library = self._generation, self._query, self._library
         first_page, self._want_first_page = self._want_first_page, False
         limited = self._limited_query if first_page and self.fetches_first_page(query) else None
-        page, epoch, wait = self.FIRST_PAGE, self._rows.epoch, self.PAINT_WAIT_S
+        page, epoch, wait = self.first_page, self._rows.epoch, self.PAINT_WAIT_S
         painted = threading.Event()
 
         def job(control: TaskControl) -> Answer | None:
@@ -290,6 +297,11 @@ class ReferenceTableModel(QAbstractTableModel):
         task.sig_succeeded.connect(lambda answer: self._apply_answer(generation, answer, epoch))
         task.sig_failed.connect(lambda exc: self._query_failed(generation, exc))
         self._runner.start(task)
+
+    def fit_first_page(self, visible_rows: int) -> None:
+        """Size the first page to a view showing ``visible_rows`` rows: a one-letter search
+        fetches and lays out a screenful (and a few more), not ``FIRST_PAGE`` rows."""
+        self.first_page = max(self.FIRST_PAGE_MIN, visible_rows + self.FIRST_PAGE_SPARE)
 
     def _query_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

@@ -16,6 +16,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
@@ -240,6 +241,12 @@ class ReferenceView(QTableView):
 
     def _emit_selection(self) -> None:
         self.sig_selection_changed.emit(self.selected_ids())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Resize; a new query's first page is then a screenful of this height."""
+        super().resizeEvent(event)
+        row_height = max(1, self.verticalHeader().defaultSectionSize())
+        self._model.fit_first_page(-(-self.viewport().height() // row_height))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """Paint; then tell the model, whose whole list may wait for its first page's

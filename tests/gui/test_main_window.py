@@ -657,13 +657,37 @@ def test_field_and_note_edits_requery_only_when_they_can_reorder(
     assert window.view.selected_ids() == [ref_id]  # the selection follows it
 
 
+def test_a_new_querys_first_page_is_a_screenful(
+    qtbot: QtBot, open_window: Opener, seeded: Library
+) -> None:
+    library = PagedLibrary(seeded)
+    window = open_window(library)
+    model, view = window.model, window.view
+    row_height = view.verticalHeader().defaultSectionSize()
+    for height in (700, 1400):
+        window.resize(window.width(), height)
+        qtbot.waitUntil(lambda h=height: abs(view.viewport().height() - h) < 300)
+        shown = -(-view.viewport().height() // row_height)  # (a part-shown row counts)
+        assert model.first_page == max(model.FIRST_PAGE_MIN, shown + model.FIRST_PAGE_SPARE)
+    assert model.FIRST_PAGE_MIN < model.first_page < len(model.ids)  # (79 seeds)
+
+    library.hold.clear()  # the whole list waits: the first page shows alone
+    with qtbot.waitSignal(model.sig_first_page_loaded):
+        model.sort(Column.TITLE, Qt.SortOrder.DescendingOrder)
+    assert model.is_partial()
+    assert model.rowCount() == model.first_page
+    with qtbot.waitSignal(model.sig_ids_loaded):
+        library.hold.set()
+    assert model.rowCount() == 79
+
+
 def test_selection_survives_a_first_page_then_the_whole_list(
     qtbot: QtBot, open_window: Opener, seeded: Library
 ) -> None:
     library = PagedLibrary(seeded)
     window = open_window(library)
     model, view = window.model, window.view
-    model.FIRST_PAGE = 10
+    model.first_page = 10
     target = model.id_at(50)
     view.select_ids([target])
     assert window.detail.selected_ids == [target]

@@ -150,7 +150,7 @@ def test_a_new_query_shows_its_first_page_then_the_whole_list(
 ) -> None:
     library = PagedLibrary(seeded)
     model = ReferenceTableModel(library, runner)
-    model.FIRST_PAGE = 10
+    model.first_page = 10
     qtmodeltester.check(model, force_py=True)  # and it keeps checking every change
     inserted: list[tuple[int, int]] = []
     resets: list[int] = []
@@ -229,7 +229,7 @@ def test_a_first_page_the_list_already_starts_with_changes_nothing(
 ) -> None:
     library = PagedLibrary(seeded)
     model = ReferenceTableModel(library, runner)
-    model.FIRST_PAGE = 10
+    model.first_page = 10
     qtmodeltester.check(model, force_py=True)
     with qtbot.waitSignal(model.sig_ids_loaded):
         model.set_query(ReferenceQuery())
