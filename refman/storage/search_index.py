@@ -15,7 +15,10 @@ conditions or id sets. FTS5 expressions of one AND or OR are merged into one MAT
 words cost one posting-list merge in C instead of two id sets. Every set is probed as
 ``+id IN (...)`` while SQLite walks the sort order's partial index (the first page of a
 search costs a few ms of index walking); a set found empty settles its part of the query
-at once (a word found nowhere answers without walking anything).
+at once (a word found nowhere answers without walking anything). A first page alone
+(``first_page``) tests short words found almost everywhere row by row during that walk
+instead of listing them (``DENSE_SHARE``), and walks for a text found in a few thousand
+references too (``WALK_FIRST_PAGE_MAX``).
 
 Ranking (``SortKey.RELEVANCE``): FTS5's bm25 over the positive terms with column weights
 ``RANK_WEIGHTS`` (title and authors above venue above abstract), minus ``TAG_BONUS`` /
@@ -48,6 +51,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     false,
     func,
     literal_column,
@@ -325,6 +329,18 @@ _UNINDEXED_ID = literal_column('+"references".id', Integer)
 FEW_MATCHES = 5_000
 """A text matching at most this many references drives its query from their ids (a
 few thousand rows read by id beat walking 100,000 index entries); see ``SearchSql.few``."""
+INDEXED_PREFIX_CHARS = 3
+"""Prefixes up to this long have their own FTS5 prefix index (migration 0007): testing
+one row against such a word costs a few microseconds, without expanding the prefix."""
+DENSE_SHARE = 8
+"""For a first page, a set of such words holding at least one reference in this many
+(and more than ``FEW_MATCHES``) is tested row by row while the sort order is walked,
+instead of being listed whole first (listing 99,000 ids for ``t`` costs 10 ms; the
+first screenful of rows tested one by one, well under one)."""
+WALK_FIRST_PAGE_MAX = 20_000
+"""For a first page, a text matching few references is probed while the sort order's
+index is walked when about this many index entries at most must be walked to fill the
+page (its rows read by id and sorted would each cost a read of a cold page)."""
 PROBE_TAGS_ABOVE = 1_500
 """A tag on more references than this is probed while the sort order's index is walked
 (its references are dense enough to fill a page soon); a rarer tag's references are
@@ -345,6 +361,9 @@ class _Fts:
     expr: str
     strong: str | None
     negated: bool = False
+    short: bool = False
+    """Every word is a prefix of at most ``INDEXED_PREFIX_CHARS`` letters (no phrase):
+    one row is tested against the expression in microseconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +425,20 @@ class IndexSyntax:
     def all_of(self, positive: Sequence[str], negative: Sequence[str]) -> str:
         return " AND ".join(f"({e})" for e in positive) + "".join(f" NOT ({e})" for e in negative)
 
+    def row_matches(self, expr: str) -> ColumnElement[bool] | None:
+        """Whether the reference of the row at hand matches ``expr``, tested on its own
+        index entry (None: the index cannot be probed by row)."""
+        return exists(
+            select(literal_column("1"))
+            .select_from(table(SEARCH_TABLE))
+            .where(
+                text(f"{SEARCH_TABLE} MATCH :match").bindparams(
+                    bindparam("match", expr, unique=True)
+                ),
+                literal_column("rowid", Integer) == ReferenceRow.id,
+            )
+        )
+
     def ids(self, expr: str) -> Select[int]:
         """References whose index entry matches ``expr``."""
         return (
@@ -450,6 +483,11 @@ _PG_STRONG = "ABC"
 class PgSyntax(IndexSyntax):
     """PostgreSQL full-text search: ``tsquery`` over ``search_documents.document``, a
     weighted ``tsvector`` (``PG_WEIGHTS``) kept by triggers (migration 0012)."""
+
+    def row_matches(self, expr: str) -> ColumnElement[bool] | None:
+        """None: PostgreSQL's planner chooses how to combine its GIN index itself."""
+        del expr
+        return None
 
     @staticmethod
     def _lexemes(term: Term, labels: str) -> str:
@@ -622,14 +660,18 @@ class SearchSql:
 class _Compiler:
     """Turns a query tree into SQL on one connection, probing sets as it goes."""
 
-    def __init__(self, conn: Connection, now: dt.datetime, *, live: bool) -> None:
+    def __init__(
+        self, conn: Connection, now: dt.datetime, *, live: bool, first_page: int | None = None
+    ) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
         self.syntax = index_syntax(conn)
         self.now = now
         self.live = live
+        self.first_page = first_page if self.sqlite else None
         self.search = SearchSql(syntax=self.syntax)
         self._tags: list[tuple[int, str]] | None = None
+        self._size: int | None = None
 
     # --- helpers ---
     def ids_in(self, ids: Select[int], *, probe: bool = True) -> ColumnElement[bool]:
@@ -641,6 +683,35 @@ class _Compiler:
     def exists(self, ids: Select[int]) -> bool:
         return self.conn.execute(ids.limit(1)).first() is not None
 
+    def count(self, ids: Select[int], *, up_to: int) -> int:
+        """How many ids ``ids`` lists, counting no further than ``up_to``."""
+        found = self.conn.execute(select(func.count()).select_from(ids.limit(up_to).subquery()))
+        return int(found.scalar_one())
+
+    def size(self) -> int:
+        """About how many references the library holds (its highest id)."""
+        if self._size is None:
+            self._size = int(self.conn.execute(select(func.max(ReferenceRow.id))).scalar() or 0)
+        return self._size
+
+    def row_probe(self, part: _Fts) -> ColumnElement[bool] | None:
+        """For a first page: ``part`` tested row by row while the sort order is walked,
+        when that is cheap (short words, see ``DENSE_SHARE``) and the walk ends soon
+        (the words are in many references); else None."""
+        if self.first_page is None or part.negated or not part.short:
+            return None
+        dense = max(FEW_MATCHES + 1, self.size() // DENSE_SHARE)
+        if self.count(self.syntax.ids(part.expr), up_to=dense) < dense:
+            return None
+        return self.syntax.row_matches(part.expr)
+
+    def walks_first_page(self, matches: int) -> bool:
+        """For a first page: whether ``matches`` references (a few) fill it after a short
+        walk of the sort order's index (``WALK_FIRST_PAGE_MAX``)."""
+        if self.first_page is None or not matches:
+            return False
+        return self.first_page * self.size() <= WALK_FIRST_PAGE_MAX * matches
+
     def settle(self, part: _Part) -> _Sql | _Const:
         """An FTS5 part as a condition (probed: an empty set settles it)."""
         if not isinstance(part, _Fts):
@@ -648,6 +719,9 @@ class _Compiler:
         ids = self.syntax.ids(part.expr)
         if not self.exists(ids):
             return _Const.EVERYTHING if part.negated else _Const.NOTHING
+        by_row = self.row_probe(part)
+        if by_row is not None:
+            return _Sql(by_row)
         condition = self.ids_in(ids)
         return _Sql(not_(condition) if part.negated else condition)
 
@@ -681,7 +755,7 @@ class _Compiler:
         if part is _Const.NOTHING:
             return _Const.EVERYTHING
         if isinstance(part, _Fts):
-            return _Fts(part.expr, part.strong, negated=not part.negated)
+            return _Fts(part.expr, part.strong, negated=not part.negated, short=part.short)
         assert isinstance(part, _Sql)
         return _Sql(not_(part.condition))
 
@@ -689,13 +763,15 @@ class _Compiler:
         """The parts of an AND as one FTS5 expression (its positive FTS5 parts, negated
         ones subtracted: ``(a) AND (b) NOT (c)``) and the other conditions."""
         positive = [p for p in parts if isinstance(p, _Fts) and not p.negated]
-        negative = [p.expr for p in parts if isinstance(p, _Fts) and p.negated]
+        negated = [p for p in parts if isinstance(p, _Fts) and p.negated]
+        negative = [p.expr for p in negated]
         conditions = [p.condition for p in parts if isinstance(p, _Sql)]
         if positive:
             strong = [p.strong for p in positive if p.strong is not None]
             merged = _Fts(
                 self.syntax.all_of([p.expr for p in positive], negative),
                 self.syntax.all_of(strong, negative) if len(strong) == len(positive) else None,
+                short=all(p.short for p in (*positive, *negated)),
             )  # (a negated part is excluded from both)
             return merged, conditions
         for expr in negative:
@@ -727,6 +803,7 @@ class _Compiler:
             return _Fts(
                 self.syntax.any_of([p.expr for p in fts]),
                 self.syntax.any_of(strong) if strong else None,
+                short=all(p.short for p in fts),
             )
         conditions = []
         for part in parts:
@@ -752,7 +829,12 @@ class _Compiler:
                 if term not in ranked:
                     ranked.append(term)
         syntax = self.syntax
-        fts = _Fts(syntax.term(term), syntax.strong(term)) if searches_fts else None
+        short = not term.phrase and all(len(w) <= INDEXED_PREFIX_CHARS for w in term.words)
+        fts = (
+            _Fts(syntax.term(term), syntax.strong(term), short=short and len(term.words) == 1)
+            if searches_fts
+            else None
+        )
         if not found:
             return fts if fts is not None else _Const.NOTHING
         conditions = [self.ids_in(ids) for ids, _ranked in found]
@@ -842,12 +924,22 @@ class _Compiler:
 
 
 def compile_query(
-    conn: Connection, query: Node, *, now: dt.datetime | None = None, live: bool = True
+    conn: Connection,
+    query: Node,
+    *,
+    now: dt.datetime | None = None,
+    live: bool = True,
+    first_page: int | None = None,
 ) -> SearchSql:
     """The SQL of ``query`` on ``conn`` (for the live library or, not ``live``, the
     trash, or to test a few rows): its condition (False when a set it needs is empty:
-    nothing can match), the FTS5 expression all results match, and what ranks it."""
-    compiler = _Compiler(conn, now or utcnow(), live=live)
+    nothing can match), the FTS5 expression all results match, and what ranks it.
+
+    With ``first_page`` (on SQLite) the condition serves the first that many ids in a
+    sort order and no more: sets of short words in many references are tested row by
+    row (``DENSE_SHARE``), and a text matching few references is probed during a short
+    walk of the sort order (``WALK_FIRST_PAGE_MAX``) instead of driving the query."""
+    compiler = _Compiler(conn, now or utcnow(), live=live, first_page=first_page)
     search = compiler.search
     root = query if isinstance(query, AllOf) else AllOf((query,))
     parts = compiler.parts(root)
@@ -860,25 +952,33 @@ def compile_query(
         search.condition = rest
     else:
         ids = compiler.syntax.ids(merged.expr)
-        found = conn.execute(
-            select(func.count()).select_from(ids.limit(FEW_MATCHES + 1).subquery())
-        )
-        matches = found.scalar_one()
+        matches = compiler.count(ids, up_to=FEW_MATCHES + 1)
         if not matches:
             search.nothing, search.condition = True, false()
             return search
         search.required_fts, search.rest, search.first_tier = merged.expr, rest, merged.strong
         search.few = matches <= FEW_MATCHES
-        search.condition = and_(compiler.ids_in(ids, probe=not search.few), *conditions)
+        by_row = None if search.few else compiler.row_probe(merged)
+        if by_row is not None:
+            text_condition = by_row
+        else:
+            walk = not search.few or compiler.walks_first_page(matches)
+            text_condition = compiler.ids_in(ids, probe=walk)
+        search.condition = and_(text_condition, *conditions)
     return search
 
 
 def compile_text(
-    conn: Connection, query_text: str, *, now: dt.datetime | None = None, live: bool = True
+    conn: Connection,
+    query_text: str,
+    *,
+    now: dt.datetime | None = None,
+    live: bool = True,
+    first_page: int | None = None,
 ) -> SearchSql:
     """``compile_query`` of the quick-search text ``query_text``; a malformed query raises
     ``QuerySyntaxError``."""
-    return compile_query(conn, parse_query(query_text), now=now, live=live)
+    return compile_query(conn, parse_query(query_text), now=now, live=live, first_page=first_page)
 
 
 def text_condition(

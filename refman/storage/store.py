@@ -1532,10 +1532,16 @@ class Store:
         """Ids matching ``query`` in its order (the first ``limit`` of them); filtering
         and sorting happen in SQL (ranking by relevance: scores read from the search
         index, see ``search_index.SearchSql``)."""
+        relevance = query.sort is SortKey.RELEVANCE
         with self.engine.connect() as conn:
             # (a malformed query text raises QuerySyntaxError)
-            search = search_index.compile_text(conn, query.text, live=not query.trashed)
-            if query.sort is SortKey.RELEVANCE and search.ranks:
+            search = search_index.compile_text(
+                conn,
+                query.text,
+                live=not query.trashed,
+                first_page=None if relevance else limit,  # (relevance: tiers, below)
+            )
+            if relevance and search.ranks:
                 if limit is not None:  # the best of the first rank tier, from the index
                     # The candidates are few (the first page's, or a text matching few
                     # references): their filters are tested on their rows, not read as
