@@ -191,7 +191,12 @@ class _SqliteSource(_Source):
 
     def _checkin_hook(self, dbapi_connection: Any, record: Any) -> None:
         """A connection went back to the pool, after its commit or rollback."""
-        if record is None or not record.info.pop(_WRITE_MARK, False):
+        if record is None:
+            return
+        if not record.info.pop(_WRITE_MARK, False):
+            if id(record.info) in self._writes:  # (its mark gone: never hold the poll back)
+                with self._lock:
+                    self._writes.pop(id(record.info), None)
             return
         before = record.info.pop(_WRITE_VERSION, None)
         after = _data_version(dbapi_connection)

@@ -170,6 +170,30 @@ def test_watching_starts_and_stops_while_other_threads_use_the_library(
     assert transactions[0] > 0
 
 
+def test_a_write_whose_connection_lost_its_mark_does_not_hold_the_poll_back(
+    two_clients: tuple[Library, Library],
+) -> None:
+    """A pooled connection whose bookkeeping was cleared (SQLAlchemy clears it when the
+    connection is replaced) still ends its write for the poll at check-in."""
+    mine, theirs = two_clients
+    feed = watch(mine)
+    source = feed._source
+    assert source is not None
+    source.open()
+    try:
+        with mine.store.engine.connect() as plain:
+            conn = plain.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                conn.info.clear()  # (as a reconnection would)
+            writes = source._writes  # type: ignore[attr-defined]
+            assert len(writes) == 1  # its write is still counted until check-in
+        assert not source._writes  # type: ignore[attr-defined]
+        theirs.add_tags(["theirs"], theirs.query_ids(ReferenceQuery())[:1])
+        assert source.poll()  # type: ignore[attr-defined]
+    finally:
+        feed.stop()
+
+
 def test_another_process_shows_up_within_two_seconds(library_path: Path, library: Library) -> None:
     library.import_files(SEED_FILES[:1])
     feed = watch(library)
