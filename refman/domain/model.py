@@ -32,12 +32,14 @@ class Person:
 
 @dataclass(slots=True)
 class Note:
-    """A Markdown note attached to a reference."""
+    """A Markdown note attached to a reference. ``version`` is the library's count of its
+    edits: an edit made against an older one lost a race and is refused."""
 
     text: str
     id: int | None = None
     created: dt.datetime | None = None
     modified: dt.datetime | None = None
+    version: int = 1
 
 
 @dataclass(slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor, QUndoStack
 from PySide6.QtWidgets import (
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from refman.domain import Note, Reference
-from refman.gui.conflict_dialog import ConflictDialog, FieldConflict
+from refman.gui.conflict_dialog import SILENT_RETRIES, ConflictDialog, FieldConflict
 from refman.gui.library_bridge import NOTES, LibraryBridge
 from refman.gui.markdown_view import MarkdownView
 from refman.gui.undo_commands import (
@@ -29,7 +31,8 @@ from refman.gui.undo_commands import (
     do_delete_note,
 )
 from refman.services.errors import USER_ERRORS
-from refman.services.watching import ConnectionLostError
+from refman.services.library import Changed
+from refman.services.watching import ConnectionLostError, NoteConflictError
 
 AUTOSAVE_MS = 500
 AUTOSAVE_MAX_MS = 1000
@@ -37,6 +40,16 @@ AUTOSAVE_MAX_MS = 1000
 the last second of a note."""
 _NOTE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _NEW = -1  # list entry of a note not written yet
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A note typed while there was no connection: the user's ``text``, and the library's
+    text and version it was typed over (``base``, ``version``; None for a new note)."""
+
+    text: str
+    base: str
+    version: int | None
 
 
 def note_summary(text: str) -> str:
@@ -53,6 +66,10 @@ class NotesEditor(QWidget):
     latest ``AUTOSAVE_MAX_MS`` after the first unsaved keystroke; ``flush``
     saves at once (the window calls it on close). Each editing session (until the editor
     loses focus, another note or reference is chosen, or ``flush``) becomes one undo step.
+
+    Every save is checked against the note's version the editor last read or wrote: one
+    that someone else saved meanwhile (a shared library) is not overwritten, a dialog
+    asks which text to keep, as it does when their save arrives while the user types.
 
     Signals:
         sig_saved(int): a note (this id) was written.
@@ -75,12 +92,13 @@ class NotesEditor(QWidget):
         self._notes: list[Note] = []
         self._note_id: int | None = None  # the note in the editor; None: a new draft
         self._saved_text = ""  # what the library holds for the note in the editor
+        self._saved_version: int | None = None  # its version there; None: a new draft
         self._session_start: str | None = None  # text before this session; None: new note
         self._loading = False
         self._ref_title = ""
-        self._pending: dict[tuple[int, int | None], str] = {}
+        self._pending: dict[tuple[int, int | None], _Kept] = {}
         """Notes typed while there was no connection: (reference, note or None for a
-        new one) -> text; written by :meth:`retry_pending`."""
+        new one) -> what was typed over what; written by :meth:`retry_pending`."""
         self.conflict_dialog: ConflictDialog | None = None
 
         self.new_button = QToolButton(self)
@@ -203,42 +221,74 @@ class NotesEditor(QWidget):
         shared library): show it; if the user has typed text not saved yet, ask which
         to keep instead of overwriting either."""
         note = next((n for n in self._notes if n.id == self._note_id), None)
-        if note is None or note.text == self._saved_text or self.conflict_dialog is not None:
+        if note is None or self.conflict_dialog is not None:
             return
+        known = self._saved_version
+        if note.text == self._saved_text:
+            if known is None or note.version > known:
+                self._saved_version = note.version  # (the same words, saved again)
+            return
+        if known is not None and note.version <= known:
+            return  # (read before this editor's own save)
         mine = self.editor.toPlainText()
         if mine == note.text:  # (they wrote what the user typed: nothing to ask)
             self._timer.stop()
             self._deadline.stop()
             self._saved_text = note.text
+            self._saved_version = note.version
             return
         if mine != self._saved_text and self._ref_id is not None:
-            self._ask_note_conflict(note, mine)
+            self._ask_note_conflict(self._ref_id, note, mine, self._saved_text, self._ref_title)
             return
         self._load_text(note.text)
         self._saved_text = note.text
+        self._saved_version = note.version
         self._session_start = note.text
 
-    def _ask_note_conflict(self, note: Note, mine: str) -> None:
-        """Someone else saved the open note while the user typed in it."""
+    def _ask_note_conflict(
+        self,
+        ref_id: int,
+        theirs: Note,
+        mine: str,
+        base: str,
+        title: str,
+        *,
+        resume: bool = False,
+    ) -> None:
+        """Someone else saved a note the user typed in (the open one, or one typed
+        without a connection): ask which text to keep. Saving writes the choice against
+        their version (asking again if it moved once more); discarding keeps theirs.
+        The user's own saves before theirs stay one undo step, the choice is another,
+        so undo never writes over their text. ``resume``: then write the other kept notes."""
         self._timer.stop()
         self._deadline.stop()
-        conflict = FieldConflict("note", "Note", self._saved_text, note.text, mine)
-        dialog = ConflictDialog(
-            self._ref_title or "(untitled)", [conflict], self, multiline={"note"}
-        )
+        conflict = FieldConflict("note", "Note", base, theirs.text, mine)
+        dialog = ConflictDialog(title or "(untitled)", [conflict], self, multiline={"note"})
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.conflict_dialog = dialog
-        ref_id, note_id = self._ref_id, note.id
+        note_id = theirs.id
 
         def finished(result: int) -> None:
             self.conflict_dialog = None
-            if (self._ref_id, self._note_id) != (ref_id, note_id):
-                return  # (the note was closed meanwhile: theirs stands)
-            self._load_text(note.text)
-            self._saved_text = note.text
-            if result == int(QDialog.DialogCode.Accepted):
-                self._load_text(dialog.values()["note"])
-                self.save()
+            accepted = result == int(QDialog.DialogCode.Accepted)
+            chosen = dialog.values()["note"]
+            go_on = resume
+            if (self._ref_id, self._note_id) == (ref_id, note_id):
+                self._finish_session()
+                self._pending.pop((ref_id, note_id), None)
+                self._load_text(theirs.text)
+                self._saved_text = self._session_start = theirs.text
+                self._saved_version = theirs.version
+                if accepted:
+                    self._load_text(chosen)
+                    self.save()
+            elif accepted:  # (not open, or closed meanwhile)
+                kept = _Kept(chosen, theirs.text, theirs.version)
+                go_on = self._write_kept(ref_id, note_id, kept) and resume
+            else:
+                self._pending.pop((ref_id, note_id), None)
+            if go_on and self.conflict_dialog is None:
+                self._retry_kept()
 
         dialog.finished.connect(finished)
         dialog.open()
@@ -258,9 +308,13 @@ class NotesEditor(QWidget):
         note = next((n for n in self._notes if n.id == note_id), None)
         text = "" if note is None else note.text
         self._saved_text = text
+        self._saved_version = None if note is None else note.version
         self._session_start = None if note is None else text
-        unsaved = None if self._ref_id is None else self._pending.get((self._ref_id, note_id))
-        self._load_text(text if unsaved is None else unsaved)
+        kept = None if self._ref_id is None else self._pending.get((self._ref_id, note_id))
+        if kept is not None and note is not None:  # typed over this, without a connection
+            self._saved_text = self._session_start = kept.base
+            self._saved_version = kept.version
+        self._load_text(text if kept is None else kept.text)
         if note is None and not draft:
             self.stack.setCurrentWidget(self.placeholder)
         else:
@@ -331,22 +385,50 @@ class NotesEditor(QWidget):
             if self._note_id is None:
                 changed = self._bridge.library.add_note(self._ref_id, text)
                 self._note_id = changed.count
+                version = 1  # (a new note's)
             else:
-                changed = self._bridge.library.edit_note(self._note_id, text)
+                changed = self._edit(self._note_id, text, self._saved_text, self._saved_version)
+                version = changed.count
         except ConnectionLostError as exc:  # kept, and written once the connection is back
-            self._pending[key] = text
+            self._pending[key] = _Kept(text, self._saved_text, self._saved_version)
             self._bridge.connection_lost(exc)
+            return
+        except NoteConflictError as exc:  # someone else saved it since this editor read it
+            if exc.text == text:  # (they wrote what the user typed)
+                self._pending.pop(key, None)
+                self._saved_text, self._saved_version = exc.text, exc.version
+                return
+            theirs = Note(exc.text, exc.note_id, version=exc.version)
+            self._ask_note_conflict(self._ref_id, theirs, text, self._saved_text, self._ref_title)
             return
         except USER_ERRORS as exc:
             self._bridge.report_error(f"The note was not saved: {exc}")
             return
         self._pending.pop(key, None)
         self._saved_text = text
+        self._saved_version = version
         self._update_current_label(text)
         if self.tabs.currentWidget() is self.preview:
             self.preview.set_markdown(text)
         self._bridge.apply(changed, {NOTES})
         self.sig_saved.emit(self._note_id)
+
+    def _edit(self, note_id: int, text: str, base: str, version: int | None) -> Changed:
+        """Write ``text`` over ``base`` at ``version``. When only the version moved (the
+        library still holds ``base``: no one's words are lost) it is written again
+        against the new one; otherwise ``NoteConflictError`` says what the library holds.
+        An unknown version (None) is sent as 0, which no note has: the library's answer
+        gets the same test, so such an edit never overwrites unseen words either."""
+        library = self._bridge.library
+        version = 0 if version is None else version
+        for _attempt in range(SILENT_RETRIES):
+            try:
+                return library.edit_note(note_id, text, version)
+            except NoteConflictError as exc:
+                if exc.text != base:
+                    raise
+                version = exc.version
+        return library.edit_note(note_id, text, version)
 
     def _update_current_label(self, text: str) -> None:
         item = self.list.currentItem()
@@ -399,25 +481,62 @@ class NotesEditor(QWidget):
 
     def retry_pending(self) -> None:
         """Write the notes typed while there was no connection (the open one through
-        the usual autosave, so that its editing session stays one undo step)."""
-        for (ref_id, note_id), text in list(self._pending.items()):
-            if (ref_id, note_id) == (self._ref_id, self._note_id):
-                del self._pending[(ref_id, note_id)]
-                self.save()  # (the editor's text: the user may have typed further)
-                continue
-            try:
-                if note_id is None:
-                    changed = self._bridge.library.add_note(ref_id, text)
-                else:
-                    changed = self._bridge.library.edit_note(note_id, text)
-            except ConnectionLostError as exc:
-                self._bridge.connection_lost(exc)
+        the usual autosave, so that its editing session stays one undo step), each
+        against the version it was typed over: one someone else changed meanwhile asks
+        which text to keep (one dialog at a time, the rest written after it)."""
+        key = (self._ref_id, self._note_id)
+        if self._ref_id is not None and key in self._pending:
+            del self._pending[key]
+            self.save()  # (the editor's text: the user may have typed further)
+            if key in self._pending:
+                return  # (lost again)
+        self._retry_kept()
+
+    def _retry_kept(self) -> None:
+        """Write the kept notes other than the open one, until one asks or fails."""
+        for (ref_id, note_id), kept in list(self._pending.items()):
+            if self.conflict_dialog is not None:
                 return
-            except USER_ERRORS as exc:
-                self._bridge.report_error(f"A note typed without a connection was not saved: {exc}")
+            is_open = (ref_id, note_id) == (self._ref_id, self._note_id)
+            if not is_open and not self._write_kept(ref_id, note_id, kept):
+                return
+
+    def _write_kept(self, ref_id: int, note_id: int | None, kept: _Kept) -> bool:
+        """Write one note kept while there was no connection (not the open one). False
+        when it has to wait: the connection is lost again, or a dialog asks about it."""
+        key = (ref_id, note_id)
+        try:
+            if note_id is None:
+                changed = self._bridge.library.add_note(ref_id, kept.text)
             else:
-                self._bridge.apply(changed, {NOTES})
-            self._pending.pop((ref_id, note_id), None)
+                changed = self._edit(note_id, kept.text, kept.base, kept.version)
+        except ConnectionLostError as exc:
+            self._pending[key] = kept
+            self._bridge.connection_lost(exc)
+            return False
+        except NoteConflictError as exc:
+            if exc.text != kept.text:
+                self._pending[key] = kept
+                theirs = Note(exc.text, exc.note_id, version=exc.version)
+                title = self._title_of(ref_id)
+                self._ask_note_conflict(ref_id, theirs, kept.text, kept.base, title, resume=True)
+                return False
+        except USER_ERRORS as exc:
+            self._bridge.report_error(f"A note typed without a connection was not saved: {exc}")
+        else:
+            self._bridge.apply(changed, {NOTES})
+        self._pending.pop(key, None)
+        return True
+
+    def _title_of(self, ref_id: int) -> str:
+        """A reference's title for the conflict dialog ("" if it cannot be read)."""
+        if ref_id == self._ref_id:
+            return self._ref_title
+        try:
+            rows = self._bridge.rows([ref_id])
+        except USER_ERRORS:
+            return ""
+        return rows[0].title if rows else ""
 
     def has_pending_edits(self) -> bool:
         """Whether typed text waits for the autosave timer."""

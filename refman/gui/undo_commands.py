@@ -298,7 +298,8 @@ class AddNoteCommand(LibraryCommand):
 
 
 class EditNoteCommand(LibraryCommand):
-    """A note's text changed (one editing session, however many autosaves)."""
+    """A note's text changed (one editing session, however many autosaves). Undo and
+    redo refuse to overwrite someone else's later edit of the note, as field edits do."""
 
     touched = _NOTES_TOUCHED
 
@@ -306,11 +307,22 @@ class EditNoteCommand(LibraryCommand):
         super().__init__(bridge, "Edit note")
         self._handle, self._before, self._after = handle, before, after
 
+    def _set(self, text: str, expected: str) -> Changed:
+        """Write ``text`` if the note still holds ``expected`` (what this command left it
+        as), against the version read with it: a save in between is refused too."""
+        library = self._bridge.library
+        current = library.note(self._handle.id)
+        if current is None:
+            raise NotFoundError("the note was deleted")
+        if current.text != expected:
+            raise ConflictError("someone else changed the note since")
+        return library.edit_note(self._handle.id, text, current.version)
+
     def _redo(self) -> Changed:
-        return self._bridge.library.edit_note(self._handle.id, self._after)
+        return self._set(self._after, self._before)
 
     def _undo(self) -> Changed:
-        return self._bridge.library.edit_note(self._handle.id, self._before)
+        return self._set(self._before, self._after)
 
 
 class DeleteNoteCommand(AddNoteCommand):

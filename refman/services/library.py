@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from refman.domain import Attachment, AutoExport, Collection, Reference, Tag
+from refman.domain import Attachment, AutoExport, Collection, Note, Reference, Tag
 from refman.domain.model import READING_STATUSES
 from refman.domain.query import ListRow, ReferenceQuery
 from refman.domain.search_query import QuerySyntaxError, parse_query
@@ -198,10 +198,20 @@ class Library:
         version = self.store.write(edit)
         return Changed(reference_ids=frozenset({ref_id}), count=version)
 
-    def edit_note(self, note_id: int, text: str) -> Changed:
-        """Replace a note's Markdown text."""
-        ref_id = self.store.write(lambda uow: uow.edit_note(note_id, text))
-        return Changed(reference_ids=frozenset({ref_id}), count=note_id)
+    def edit_note(self, note_id: int, text: str, version: int | None = None) -> Changed:
+        """Replace a note's Markdown text; ``count`` is the note's new version (as
+        ``update_fields``' is the reference's), to send with the next edit.
+
+        With ``version``, only if nobody saved the note since: a lost race raises
+        ``NoteConflictError`` (a ``ConflictError``) with the note's text and version in
+        the library now, and writes nothing. Without, the edit is unconditional (undo
+        and redo, which compare the text first)."""
+        edit = self.store.write(lambda uow: uow.edit_note(note_id, text, version))
+        return Changed(reference_ids=frozenset({edit.reference_id}), count=edit.version)
+
+    def note(self, note_id: int) -> Note | None:
+        """A note as the library holds it now, with its version; None when deleted."""
+        return self.store.note(note_id)
 
     def delete_note(self, note_id: int) -> Changed:
         """Delete a note."""

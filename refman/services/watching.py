@@ -7,7 +7,7 @@ from __future__ import annotations
 from refman.services.library import Changed, Library
 from refman.storage.changes import ChangeFeed, ChangeNotice, ConnectionStatus, measure_poll
 from refman.storage.engine import ConnectionLostError
-from refman.storage.store import ConflictError, NotFoundError
+from refman.storage.store import ConflictError, NoteConflictError, NotFoundError
 
 __all__ = [
     "ChangeFeed",
@@ -16,6 +16,7 @@ __all__ = [
     "ConnectionLostError",
     "ConnectionStatus",
     "NotFoundError",
+    "NoteConflictError",
     "as_changed",
     "measure_poll",
     "watch",

@@ -144,7 +144,7 @@ class ReferenceTagRow(Base):
 
 
 class NoteRow(Base):
-    """A Markdown note; a reference may have several."""
+    """A Markdown note; a reference may have several. ``version`` is bumped on every edit."""
 
     __tablename__ = "notes"
 
@@ -155,6 +155,8 @@ class NoteRow(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """Bumped by every edit of ``text`` (optimistic concurrency, as ``ReferenceRow``'s)."""
 
 
 class AttachmentRow(Base):

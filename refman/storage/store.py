@@ -95,6 +95,28 @@ class ConflictError(RuntimeError):
     """A write lost a race: the row changed since it was read."""
 
 
+class NoteConflictError(ConflictError):
+    """An edit of a note lost a race: someone saved it since ``version`` was read.
+
+    A subclass of :class:`ConflictError` (so whatever reports a lost race reports this
+    one too) carrying what a face needs to ask which text to keep: the note's reference
+    and its ``text`` and ``version`` in the library now."""
+
+    def __init__(self, note_id: int, reference_id: int, text: str, version: int) -> None:
+        super().__init__(f"note {note_id} was changed by someone else")
+        self.note_id = note_id
+        self.reference_id = reference_id
+        self.text = text
+        self.version = version
+
+
+class NoteEdit(NamedTuple):
+    """What ``UnitOfWork.edit_note`` wrote: the note's reference and its new version."""
+
+    reference_id: int
+    version: int
+
+
 def raw_hash(raw: str) -> str:
     """Stable fingerprint of a record's raw text (to recognise a re-imported record)."""
     return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
@@ -181,7 +203,7 @@ _LOAD_SQL = {
     "ORDER BY ra.reference_id, ra.position",
     "tags": "SELECT rt.reference_id, t.name FROM reference_tags rt "
     "JOIN tags t ON t.id = rt.tag_id WHERE rt.reference_id IN ({marks}) ORDER BY t.name_key",
-    "notes": "SELECT id, reference_id, text, created, modified FROM notes "
+    "notes": "SELECT id, reference_id, text, created, modified, version FROM notes "
     "WHERE reference_id IN ({marks}) ORDER BY id",
 }
 """``_load_chunk``'s queries, written out: run through the driver (``exec_driver_sql``),
@@ -245,13 +267,14 @@ def _load_chunk(
         out[ref_id].authors.append(Person(family=family, given=given))
     for ref_id, name in run("tags"):
         out[ref_id].tags.append(name)
-    for note_id, ref_id, text, created, modified in run("notes"):
+    for note_id, ref_id, text, created, modified, version in run("notes"):
         out[ref_id].notes.append(
             Note(
                 text=text,
                 id=note_id,
                 created=_stored_datetime(created),
                 modified=_stored_datetime(modified),
+                version=version,
             )
         )
     if attachments:
@@ -1102,17 +1125,30 @@ class UnitOfWork:
                 [{"reference_id": r, "text": t, "created": now, "modified": now} for r, t in items],
             )
 
-    def edit_note(self, note_id: int, text: str) -> int:
-        """Replace a note's text; returns its reference's id."""
-        ref_id = self.conn.execute(
-            update(NoteRow)
-            .where(NoteRow.id == note_id)
-            .values(text=text, modified=utcnow())
-            .returning(NoteRow.reference_id)
-        ).scalar()
-        if ref_id is None:
+    def edit_note(self, note_id: int, text: str, version: int | None = None) -> NoteEdit:
+        """Replace a note's text, bumping its version; returns its reference's id and the
+        new version.
+
+        With ``version`` only if the note is still at it (``UPDATE ... WHERE id = ? AND
+        version = ?``), else :class:`NoteConflictError` with the library's text and
+        version; without (undo and redo, which checked the text already, imports) it
+        writes whatever the note holds. A missing note is :class:`NotFoundError`."""
+        statement = update(NoteRow).where(NoteRow.id == note_id)
+        if version is not None:
+            statement = statement.where(NoteRow.version == version)
+        row = self.conn.execute(
+            statement.values(text=text, modified=utcnow(), version=NoteRow.version + 1).returning(
+                NoteRow.reference_id, NoteRow.version
+            )
+        ).first()
+        if row is not None:
+            return NoteEdit(int(row[0]), int(row[1]))
+        current = self.conn.execute(
+            select(NoteRow.reference_id, NoteRow.text, NoteRow.version).where(NoteRow.id == note_id)
+        ).first()
+        if current is None:
             raise NotFoundError(f"no note {note_id}")
-        return int(ref_id)
+        raise NoteConflictError(note_id, int(current[0]), str(current[1]), int(current[2]))
 
     def delete_note(self, note_id: int) -> tuple[int, str]:
         """Delete a note; returns its reference's id and its text (for undo)."""
@@ -1712,6 +1748,18 @@ class Store:
         ``with_details`` adds attachments and provenance."""
         with self.engine.connect() as conn:
             return load_references(conn, ids, attachments=with_details, provenance=with_details)
+
+    def note(self, note_id: int) -> Note | None:
+        """One note as the library holds it now (None when it does not exist)."""
+        n = NoteRow
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(n.text, n.created, n.modified, n.version).where(n.id == note_id)
+            ).first()
+        if row is None:
+            return None
+        text, created, modified, version = row
+        return Note(text, note_id, _aware(created), _aware(modified), version)
 
     def collections(self) -> list[Collection]:
         """Every collection (folders with their live-reference counts), by name."""

@@ -1,5 +1,6 @@
 """Several clients (separate processes) on one PostgreSQL library at once: no lost
-updates, every refused write reported, a killed client leaves nothing half-written."""
+updates (of fields or of notes), every refused write reported, a killed client leaves
+nothing half-written."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -21,6 +22,8 @@ from tests.conftest import ROOT, SEED_FILES, fresh_library_url
 pytestmark = pytest.mark.postgres
 SHARED = 24
 """References every client works on (few, so that clients collide often)."""
+SHARED_NOTES = 3
+"""Notes every client edits (fewer still: most note edits race with another's)."""
 
 
 @pytest.fixture
@@ -37,11 +40,17 @@ def shared(
 
 
 def _client(
-    url: str, name: str, seed: int, operations: str, ids: list[int]
+    url: str,
+    name: str,
+    seed: int,
+    operations: str,
+    ids: list[int],
+    *,
+    note_ids: Sequence[int] = (),
 ) -> subprocess.Popen[str]:
     args = [sys.executable, "-m", "tests.concurrency.client", url, name, str(seed), operations]
     return subprocess.Popen(
-        [*args, ",".join(map(str, ids))],
+        [*args, ",".join(map(str, ids)), ",".join(map(str, note_ids))],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -51,9 +60,14 @@ def _client(
     )
 
 
-def _run_clients(url: str, ids: list[int], count: int, operations: int) -> list[dict[str, list]]:
+def _run_clients(
+    url: str, ids: list[int], note_ids: list[int], count: int, operations: int
+) -> list[dict[str, list]]:
     """Start ``count`` clients, let them go at once, and collect their reports."""
-    clients = [_client(url, str(n), 1000 + n, str(operations), ids) for n in range(count)]
+    clients = [
+        _client(url, str(n), 1000 + n, str(operations), ids, note_ids=note_ids)
+        for n in range(count)
+    ]
     for client in clients:
         assert client.stdout is not None
         assert client.stdout.readline().strip() == "ready", client.stderr
@@ -75,7 +89,8 @@ def test_concurrent_clients_lose_nothing(
 ) -> None:
     url, library, ids = shared
     before = {ref_id: library.get(ref_id).version for ref_id in ids}
-    reports = _run_clients(url, ids, count, operations=60)
+    note_ids = [library.add_note(ref_id, "shared note").count for ref_id in ids[:SHARED_NOTES]]
+    reports = _run_clients(url, ids, note_ids, count, operations=60)
 
     after = {ref_id: library.get(ref_id) for ref_id in ids}
     for report in reports:  # every tag and note any client added is there
@@ -100,6 +115,32 @@ def test_concurrent_clients_lose_nothing(
     assert edits > 0
     if count == 8:  # with eight at once some edit surely lost a race, and was told so
         assert sum(len(r["refused"]) for r in reports) > 0
+    _check_note_edits(library, note_ids, reports, count)
+
+
+def _check_note_edits(
+    library: Library, note_ids: list[int], reports: list[dict[str, list]], count: int
+) -> None:
+    """Every accepted note edit made exactly one version step (none overwritten), the
+    last one's text stands, and every refused one was told what it lost to."""
+    accepted: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for report in reports:
+        for note_id, text, version in report["note_edits"]:
+            accepted[note_id].append((version, text))
+    refused = [entry for report in reports for entry in report["note_refused"]]
+    for note_id in note_ids:
+        note = library.note(note_id)
+        assert note is not None
+        versions = sorted(accepted[note_id])
+        assert [v for v, _ in versions] == list(range(2, 2 + len(versions))), note_id
+        assert note.version == 1 + len(versions)
+        assert note.text == (versions[-1][1] if versions else "shared note")
+    for note_id, sent, theirs, their_text in refused:  # lost to a later, accepted save
+        assert theirs > sent, (note_id, sent, theirs)
+        assert (theirs, their_text) in accepted[note_id]
+    assert sum(len(edits) for edits in accepted.values()) + len(refused) > 0
+    if count == 8:
+        assert refused  # eight clients on three notes: some edit lost a race
 
 
 def test_a_client_killed_mid_transaction_leaves_nothing(

@@ -29,7 +29,7 @@ def _snapshot(library: Library) -> dict[str, object]:
                 r.title_provisional,
                 tuple((p.family, p.given) for p in r.authors),
                 tuple(sorted(r.tags)),
-                tuple(sorted(n.text for n in r.notes)),
+                tuple(sorted((n.text, n.version) for n in r.notes)),
                 r.year,
                 r.venue,
                 r.abstract,
@@ -64,7 +64,8 @@ def rich(library_path: Path) -> Library:
     ids = lib.query_ids(ReferenceQuery())
     lib.add_tags(["reading", "to read"], ids[:10])
     lib.set_tag_colour("reading", "#ff0000")
-    lib.add_note(ids[0], "# Ideas\nlots of them")
+    note = lib.add_note(ids[0], "# Ideas").count
+    lib.edit_note(note, "# Ideas\nlots of them", version=1)  # (version 2 is copied)
     child = lib.create_collection("child")
     parent = lib.create_collection("parent")
     lib.add_to_collection(child.id or 0, ids[:3])
