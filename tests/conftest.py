@@ -12,6 +12,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from refman.app import open_library
+from refman.services import kept_edits
 from refman.services.library import Library
 from tests import pg_server as pg
 
@@ -21,6 +22,15 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+@pytest.fixture(autouse=True)
+def kept_edits_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where edits kept for want of a connection are written (never the user's own data
+    folder)."""
+    folder = tmp_path / "kept-edits"
+    monkeypatch.setattr(kept_edits, "journal_folder", lambda: folder)
+    return folder
 
 
 @pytest.fixture

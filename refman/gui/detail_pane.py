@@ -512,6 +512,19 @@ class DetailPane(QWidget):
         """Field edits waiting for the connection to come back (notes not counted)."""
         return sum(len(fields) for fields in self._pending.values())
 
+    def kept_fields(self) -> dict[int, dict[str, tuple[Any, Any]]]:
+        """The field edits waiting for the connection: reference id -> field -> (the
+        value typed, the value the user began from)."""
+        return {ref_id: dict(fields) for ref_id, fields in self._pending.items()}
+
+    def restore_kept_fields(self, kept: dict[int, dict[str, tuple[Any, Any]]]) -> None:
+        """Take back field edits kept in an earlier session (saved, or asked about, by
+        :meth:`retry_pending`)."""
+        for ref_id, fields in kept.items():
+            for name, pair in fields.items():
+                if name in self.editors and name not in _READ_ONLY_ROWS:
+                    self._pending.setdefault(ref_id, {})[name] = pair
+
     def retry_pending(self) -> None:
         """Save the edits kept while there was no connection (the reference's fields
         someone else changed meanwhile ask which to keep), then the notes'."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -31,6 +32,7 @@ from refman.gui.undo_commands import (
     do_delete_note,
 )
 from refman.services.errors import USER_ERRORS
+from refman.services.kept_edits import KeptNote
 from refman.services.library import Changed
 from refman.services.watching import ConnectionLostError, NoteConflictError
 
@@ -478,6 +480,19 @@ class NotesEditor(QWidget):
     def pending_count(self) -> int:
         """Notes typed while there was no connection, not written yet."""
         return len(self._pending)
+
+    def kept_notes(self) -> list[KeptNote]:
+        """The notes waiting for the connection (kept on disk by the window)."""
+        return [
+            KeptNote(ref_id, note_id, kept.text, kept.version, kept.base)
+            for (ref_id, note_id), kept in self._pending.items()
+        ]
+
+    def restore_kept_notes(self, notes: Sequence[KeptNote]) -> None:
+        """Take back notes kept on disk by an earlier session (written, or asked about,
+        by :meth:`retry_pending`)."""
+        for note in notes:
+            self._pending[(note.ref_id, note.note_id)] = _Kept(note.text, note.base, note.version)
 
     def retry_pending(self) -> None:
         """Write the notes typed while there was no connection (the open one through

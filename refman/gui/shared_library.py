@@ -1,18 +1,21 @@
 """The window's side of a shared library: others' changes shown live, the banner when the
-server cannot be reached (with the edits kept meanwhile and saved once it is back), and
-File > Connect to Shared Library…, which reopens the window on another library."""
+server cannot be reached (with the edits kept meanwhile, on disk too, and saved once it
+is back, or by the next window on the library), and File > Connect to Shared Library…,
+which reopens the window on another library."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from refman.gui.connect_dialog import ConnectDialog, LibraryLogin
 from refman.gui.connection_banner import ConnectionBanner
 from refman.gui.live_updates import LiveUpdates
+from refman.services import kept_edits
+from refman.services.errors import UserError
 
 if TYPE_CHECKING:
     from refman.gui.main_window import MainWindow
@@ -42,6 +45,8 @@ class SharedLibrary(QObject):
         )
         self.connect_action.triggered.connect(self.ask_connect)
         self.dialog: ConnectDialog | None = None
+        self.close_question: QMessageBox | None = None
+        """The question asked on closing with edits kept (while it is open)."""
         self.switch_to: LibraryLogin | None = None
         """Set when the window closes to reopen on another library."""
         live = self.live
@@ -50,11 +55,53 @@ class SharedLibrary(QObject):
         live.sig_connection_restored.connect(self._on_restored)
         self.banner.sig_reconnect_requested.connect(live.reconnect_now)
         window.bridge.sig_connection_lost.connect(self.note_kept)
+        self.journal_problem = ""
+        """Why the kept edits could not be written to disk (empty: they were)."""
         self._show_indicator()
 
     def start(self) -> None:
-        """Start watching the library."""
+        """Start watching the library; edits an earlier window on it kept on disk for
+        want of a connection are taken back and saved (asking where someone else changed
+        the same thing meanwhile)."""
         self.live.start()
+        if self.live.server:
+            self._take_back_kept()
+
+    def _take_back_kept(self) -> None:
+        url = self._window.library.store.url
+        kept = kept_edits.load(url)
+        if not kept.count():
+            return
+        detail = self._window.detail
+        detail.restore_kept_fields(kept.fields)
+        detail.notes.restore_kept_notes(kept.notes)
+        QTimer.singleShot(0, lambda: self._save_taken_back(kept.count()))
+
+    def _save_taken_back(self, count: int) -> None:
+        self._window.detail.retry_pending()
+        self.write_journal()
+        if self.live.lost:
+            return  # (kept again, on disk too)
+        noun = "edit" if count == 1 else "edits"
+        self._window.statusBar().showMessage(
+            f"Saved {count} {noun} kept from the last session on {self.live.name}.", 10_000
+        )
+
+    def write_journal(self) -> None:
+        """Write the edits waiting for the connection to disk (none: remove the file);
+        a failure is reported once and remembered in ``journal_problem``."""
+        if not self.live.server:
+            return
+        detail = self._window.detail
+        kept = kept_edits.KeptEdits(detail.kept_fields(), detail.notes.kept_notes())
+        try:
+            kept_edits.save(self._window.library.store.url, kept)
+        except UserError as exc:
+            if not self.journal_problem:
+                self._window.bridge.report_error(f"Unsaved edits are kept in memory only: {exc}")
+            self.journal_problem = str(exc)
+        else:
+            self.journal_problem = ""
 
     def stop(self) -> None:
         """Stop watching (the window closes)."""
@@ -90,13 +137,15 @@ class SharedLibrary(QObject):
         self._show_indicator()
 
     def note_kept(self) -> None:
-        """An edit was kept for later (the banner counts them)."""
+        """An edit was kept for later (the banner counts them; written to disk)."""
+        self.write_journal()
         if self.live.lost:
             self.banner.set_kept(self.kept_count())
 
     def _on_restored(self) -> None:
         detail = self._window.detail
         detail.retry_pending()
+        self.write_journal()
         self._window.model.refresh()  # (a query may have failed meanwhile)
         self._show_indicator()
         if self.live.lost:  # (saving found it gone again)
@@ -125,21 +174,38 @@ class SharedLibrary(QObject):
 
     def confirm_close(self) -> bool:
         """Whether the window may close: asks when edits are kept for want of a
-        connection (closing would lose them)."""
+        connection (on disk they wait for the next window on this library; if they could
+        not be written there, closing would lose them)."""
         kept = self.kept_count()
         if not kept:
             return True
+        self.write_journal()
         noun = "edit is" if kept == 1 else "edits are"
+        if self.journal_problem:
+            text = (
+                f"{kept} {noun} not saved: there is no connection to {self.live.name}, "
+                f"and they could not be kept on this computer ({self.journal_problem}).\n\n"
+                "Keep the window open until the connection is back, or close and lose them?"
+            )
+            close_label, close_role = "Close and Lose Them", QMessageBox.ButtonRole.DestructiveRole
+        else:
+            text = (
+                f"{kept} {noun} not saved yet: there is no connection to {self.live.name}."
+                "\n\nThey are kept on this computer and saved the next time refman opens "
+                "this library. Close now, or keep the window open until the connection is back?"
+            )
+            close_label, close_role = "Close", QMessageBox.ButtonRole.AcceptRole
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Unsaved Edits",
-            f"{kept} {noun} not saved: there is no connection to {self.live.name}.\n\n"
-            "Keep the window open until the connection is back, or close and lose them?",
+            text,
             QMessageBox.StandardButton.NoButton,
             self._window,
         )
         keep = box.addButton("Keep Window Open", QMessageBox.ButtonRole.RejectRole)
-        box.addButton("Close and Lose Them", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(keep)
+        close = box.addButton(close_label, close_role)
+        box.setDefaultButton(close if not self.journal_problem else keep)
+        self.close_question = box
         box.exec()
+        self.close_question = None
         return box.clickedButton() is not keep

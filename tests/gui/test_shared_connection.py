@@ -377,6 +377,83 @@ def test_connection_lost_keeps_typing_and_saves_it_when_back(
 
 
 @pytest.mark.postgres
+def test_edits_kept_offline_survive_closing_the_window(
+    qtbot: QtBot,
+    open_window: Opener,
+    restartable: RestartableServer,
+    server_library: tuple[Library, str],
+    kept_edits_folder: Path,
+) -> None:
+    """Closed before the server came back: the kept edits wait on disk, and the next
+    window on the library saves them (asking where someone changed the same field)."""
+    library, _name = server_library
+    first, second = library.query_ids(ReferenceQuery())[:2]
+    window = open_window(library)
+    window.view.select_row(window.model.row_of(first) or 0)
+    qtbot.waitUntil(lambda: window.detail.reference is not None)
+    try:
+        restartable.stop()
+        qtbot.waitUntil(lambda: window.shared.lost, timeout=15_000)
+        assert window.detail.commit_field("venue", "Venue typed offline")
+        assert window.detail.commit_field("title", "Title typed offline")
+        notes = window.detail.notes
+        notes.new_note()
+        qtbot.keyClicks(notes.editor, "A note typed offline")
+        qtbot.keyClicks(window.detail.editors["year"], "")  # (focus elsewhere)
+
+        asked: list[str] = []
+
+        def answer_close() -> None:
+            box = window.shared.close_question
+            if box is None:
+                QTimer.singleShot(20, answer_close)
+                return
+            asked.append(box.text())
+            close = next(b for b in box.buttons() if b.text() == "Close")
+            close.click()
+
+        QTimer.singleShot(0, answer_close)
+        assert window.close()  # the note's last words are flushed, then kept on disk
+        assert "kept on this computer" in asked[0]
+        assert "3 edits" in asked[0]
+        (journal,) = kept_edits_folder.iterdir()
+        text = journal.read_text(encoding="utf-8")
+        assert "Title typed offline" in text
+        assert "A note typed offline" in text
+    finally:
+        restartable.start()
+
+    # Meanwhile a colleague changed the title (not the venue).
+    other = open_library(library.store.url)
+    try:
+        ref = other.load([first])[0]
+        other.update_fields(first, {"title": "Their title"}, ref.version)
+    finally:
+        other.close()
+
+    again = open_library(library.store.url)
+    try:
+        reopened = open_window(again)  # (it takes the kept edits back as it starts)
+        conflicts = reopened.detail.conflicts
+        qtbot.waitUntil(lambda: conflicts.dialog is not None, timeout=10_000)
+        dialog = conflicts.dialog
+        assert dialog is not None
+        assert list(dialog.rows) == ["title"]  # the venue went in without a question
+        dialog.rows["title"].choose("mine")
+        with qtbot.waitSignal(conflicts.sig_finished):
+            dialog.save_button.click()
+        saved = again.load([first])[0]
+        assert (saved.title, saved.venue) == ("Title typed offline", "Venue typed offline")
+        assert [n.text for n in saved.notes] == ["A note typed offline"]
+        assert again.load([second])[0].notes == []
+        qtbot.waitUntil(lambda: not any(kept_edits_folder.iterdir()))  # all saved: gone
+        assert reopened.shared.kept_count() == 0
+        reopened.close()  # (before its library: a window still painting would reconnect)
+    finally:
+        again.close()
+
+
+@pytest.mark.postgres
 def test_killed_sessions_reconnect_without_a_fuss(
     qtbot: QtBot,
     open_window: Opener,
