@@ -10,9 +10,11 @@ from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from refman.app import open_library
 from refman.gui.main_window import MainWindow
 from refman.gui.settings import configure_application
 from refman.services.library import Library
+from tests.conftest import SEED_FILES
 
 WindowFactory = Callable[[], MainWindow]
 
@@ -39,6 +41,25 @@ def settings_folder(tmp_path: Path, qapp: QApplication) -> Path:
 def wait_loaded(qtbot: QtBot, window: MainWindow) -> None:
     """Until the list shows the current query's ids."""
     qtbot.waitUntil(lambda: window.model.loaded_once and not window.model.is_loading())
+
+
+def select(qtbot: QtBot, window: MainWindow, ref_id: int) -> None:
+    """Select one reference in the list and wait for the detail pane."""
+    row = window.model.row_of(ref_id)
+    assert row is not None
+    window.view.select_row(row)
+    qtbot.waitUntil(lambda: window.detail.reference is not None
+                    and window.detail.reference.id == ref_id)  # fmt: skip
+
+
+@pytest.fixture
+def other(library_url: str, library: Library) -> Iterator[Library]:
+    """A second client on the same library (another lab member, another program); the
+    library holds two seed dumps."""
+    library.import_files(SEED_FILES[:2])
+    second = open_library(library_url)
+    yield second
+    second.close()
 
 
 @pytest.fixture

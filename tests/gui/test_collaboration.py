@@ -5,13 +5,12 @@ merged by the user instead of overwritten. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from refman.app import open_library
 from refman.domain.query import ReferenceQuery
 from refman.gui.conflict_dialog import ConflictDialog
 from refman.gui.main_window import MainWindow
@@ -19,6 +18,7 @@ from refman.gui.reference_table_model import Column
 from refman.gui.tag_list_model import EntryKind
 from refman.services.library import Library
 from tests.conftest import SEED_FILES
+from tests.gui.conftest import select
 
 Opener = Callable[[Library], MainWindow]
 LIVE_TIMEOUT_MS = 10_000
@@ -31,29 +31,11 @@ LIVE_BOUND_S = 2.0
 pytestmark = pytest.mark.both_backends
 
 
-@pytest.fixture
-def other(library_url: str, library: Library) -> Iterator[Library]:
-    """A second client on the same library (another lab member, another program)."""
-    library.import_files(SEED_FILES[:2])
-    second = open_library(library_url)
-    yield second
-    second.close()
-
-
 def title_shown(window: MainWindow, ref_id: int) -> str | None:
     row = window.model.row_of(ref_id)
     if row is None:
         return None
     return str(window.model.index(row, int(Column.TITLE)).data())
-
-
-def select(qtbot: QtBot, window: MainWindow, ref_id: int) -> None:
-    """Select one reference in the list and wait for the detail pane."""
-    row = window.model.row_of(ref_id)
-    assert row is not None
-    window.view.select_row(row)
-    qtbot.waitUntil(lambda: window.detail.reference is not None
-                    and window.detail.reference.id == ref_id)  # fmt: skip
 
 
 def edit_title(other: Library, ref_id: int, title: str) -> None:

@@ -4,41 +4,22 @@ it, and undo never writes over someone else's later edit. On SQLite and PostgreS
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from refman.app import open_library
 from refman.domain.query import ReferenceQuery
 from refman.gui.conflict_dialog import ConflictDialog
 from refman.gui.main_window import MainWindow
 from refman.gui.notes_editor import NotesEditor
 from refman.services.library import Changed, Library
 from refman.services.watching import ConnectionLostError
-from tests.conftest import SEED_FILES
+from tests.gui.conftest import select
 
 Opener = Callable[[Library], MainWindow]
 
 pytestmark = pytest.mark.both_backends
-
-
-@pytest.fixture
-def other(library_url: str, library: Library) -> Iterator[Library]:
-    """A second client on the same library (another lab member)."""
-    library.import_files(SEED_FILES[:2])
-    second = open_library(library_url)
-    yield second
-    second.close()
-
-
-def select(qtbot: QtBot, window: MainWindow, ref_id: int) -> None:
-    """Select one reference in the list and wait for the detail pane."""
-    row = window.model.row_of(ref_id)
-    assert row is not None
-    window.view.select_row(row)
-    qtbot.waitUntil(lambda: window.detail.reference is not None
-                    and window.detail.reference.id == ref_id)  # fmt: skip
 
 
 def type_at_end(qtbot: QtBot, notes: NotesEditor, words: str) -> None:
@@ -103,13 +84,22 @@ def test_an_autosave_that_lost_a_race_asks_and_saves_against_their_version(
     assert version_of(other, note_id) == ("Their words", 5)
 
 
+def typed_over_their_words(
+    qtbot: QtBot, open_window: Opener, library: Library, other: Library
+) -> tuple[NotesEditor, int]:
+    """The other client saves "Their words" over the open note (unseen: no live
+    updates), then the user types " and mine" after "Our first words"; the editor and
+    the note's id."""
+    window, _ref_id, note_id = open_on_note(qtbot, open_window, library, other)
+    other.edit_note(note_id, "Their words", version=1)
+    type_at_end(qtbot, window.detail.notes, " and mine")
+    return window.detail.notes, note_id
+
+
 def test_a_merge_that_lost_a_race_again_asks_again(
     qtbot: QtBot, open_window: Opener, library: Library, other: Library
 ) -> None:
-    window, _ref_id, note_id = open_on_note(qtbot, open_window, library, other)
-    notes = window.detail.notes
-    other.edit_note(note_id, "Their words", version=1)
-    type_at_end(qtbot, notes, " and mine")
+    notes, note_id = typed_over_their_words(qtbot, open_window, library, other)
     dialog = conflict_dialog(qtbot, notes)
     other.edit_note(note_id, "Their second words", version=2)  # while the dialog is open
     dialog.rows["note"].choose("mine")
@@ -128,10 +118,7 @@ def test_a_merge_that_lost_a_race_again_asks_again(
 def test_discarding_mine_keeps_theirs(
     qtbot: QtBot, open_window: Opener, library: Library, other: Library
 ) -> None:
-    window, _ref_id, note_id = open_on_note(qtbot, open_window, library, other)
-    notes = window.detail.notes
-    other.edit_note(note_id, "Their words", version=1)
-    type_at_end(qtbot, notes, " and mine")
+    notes, note_id = typed_over_their_words(qtbot, open_window, library, other)
     conflict_dialog(qtbot, notes).discard_button.click()
     qtbot.waitUntil(lambda: notes.conflict_dialog is None)
     assert version_of(other, note_id) == ("Their words", 2)
@@ -173,6 +160,20 @@ def test_undo_and_redo_of_a_note_edit_still_work(
     assert errors == []
 
 
+def type_offline(
+    qtbot: QtBot, notes: NotesEditor, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Type " typed offline" into the open note while its saves find no connection (the
+    note is kept for later; ``monkeypatch.undo()`` brings the connection back)."""
+
+    def no_connection(*_args: object, **_kwargs: object) -> Changed:
+        raise ConnectionLostError("the server cannot be reached")
+
+    monkeypatch.setattr(library, "edit_note", no_connection)
+    type_at_end(qtbot, notes, " typed offline")
+    qtbot.waitUntil(lambda: notes.pending_count() == 1)  # kept for later
+
+
 def test_a_note_kept_offline_that_changed_meanwhile_asks_on_reconnect(
     qtbot: QtBot,
     open_window: Opener,
@@ -182,13 +183,7 @@ def test_a_note_kept_offline_that_changed_meanwhile_asks_on_reconnect(
 ) -> None:
     window, ref_id, note_id = open_on_note(qtbot, open_window, library, other)
     notes = window.detail.notes
-
-    def no_connection(*_args: object, **_kwargs: object) -> Changed:
-        raise ConnectionLostError("the server cannot be reached")
-
-    monkeypatch.setattr(library, "edit_note", no_connection)
-    type_at_end(qtbot, notes, " typed offline")
-    qtbot.waitUntil(lambda: notes.pending_count() == 1)  # kept for later
+    type_offline(qtbot, notes, library, monkeypatch)
     select(qtbot, window, library.query_ids(ReferenceQuery())[1])  # the note is closed
     assert notes.pending_count() == 1
     other.edit_note(note_id, "Their words", version=1)  # meanwhile, on the server
@@ -218,13 +213,7 @@ def test_the_open_note_kept_offline_that_changed_meanwhile_asks_on_reconnect(
 ) -> None:
     window, _ref_id, note_id = open_on_note(qtbot, open_window, library, other)
     notes = window.detail.notes
-
-    def no_connection(*_args: object, **_kwargs: object) -> Changed:
-        raise ConnectionLostError("the server cannot be reached")
-
-    monkeypatch.setattr(library, "edit_note", no_connection)
-    type_at_end(qtbot, notes, " typed offline")
-    qtbot.waitUntil(lambda: notes.pending_count() == 1)
+    type_offline(qtbot, notes, library, monkeypatch)
     other.edit_note(note_id, "Their words", version=1)
     monkeypatch.undo()
 
