@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 BUSY_TIMEOUT_MS = 10_000
 WAL_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 APP_NAME = "refman"
-SCHEMA_REVISION = "0014"
+SCHEMA_REVISION = "0015"
 """The newest migration; tests/unit/storage/test_migrations.py checks it is Alembic's head."""
 
 

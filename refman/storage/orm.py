@@ -314,6 +314,9 @@ for _name, _where in {
     "ix_references_live_no_abstract": and_(_LIVE, ReferenceRow.abstract == ""),
 }.items():
     Index(_name, ReferenceRow.id, sqlite_where=_where, postgresql_where=_where)
+# The few references in the trash (migration 0015): tag counts subtract their taggings.
+_TRASHED = ReferenceRow.trashed.is_not(None)
+Index("ix_references_trashed", ReferenceRow.id, sqlite_where=_TRASHED, postgresql_where=_TRASHED)
 
 
 class CollectionRow(Base):

@@ -1826,20 +1826,27 @@ class Store:
     def tags(self) -> list[Tag]:
         """Every tag with its colour and how many references (outside the trash) carry it.
 
-        The live ids come from a live-references index (``IN``), not from the reference
-        rows (a join): a first start on a cold cache read 20,000 rows' pages of a
-        100,000-reference library for their ``trashed`` (1.7 s, now 0.07 s)."""
-        live_ids = select(ReferenceRow.id).where(ReferenceRow.trashed.is_(None))
-        live = (
-            select(ReferenceTagRow.tag_id, func.count().label("n"))
-            .where(ReferenceTagRow.reference_id.in_(live_ids))
-            .group_by(ReferenceTagRow.tag_id)
+        Every tagging is counted from the tag index, and those of trashed references
+        (found through their partial index, migration 0015) taken away: neither reads a
+        reference row (a join read 20,000 rows' pages of a 100,000-reference library on a
+        cold start, 1.7 s) nor lists the live references' ids (27 ms)."""
+        taggings = ReferenceTagRow
+        every = (
+            select(taggings.tag_id, func.count().label("n")).group_by(taggings.tag_id).subquery()
+        )
+        trashed_ids = select(ReferenceRow.id).where(ReferenceRow.trashed.is_not(None))
+        trashed = (
+            select(taggings.tag_id, func.count().label("n"))
+            .where(taggings.reference_id.in_(trashed_ids))
+            .group_by(taggings.tag_id)
             .subquery()
         )
+        count = func.coalesce(every.c.n, 0) - func.coalesce(trashed.c.n, 0)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(TagRow.id, TagRow.name, TagRow.colour, func.coalesce(live.c.n, 0))
-                .outerjoin(live, live.c.tag_id == TagRow.id)
+                select(TagRow.id, TagRow.name, TagRow.colour, count)
+                .outerjoin(every, every.c.tag_id == TagRow.id)
+                .outerjoin(trashed, trashed.c.tag_id == TagRow.id)
                 .order_by(TagRow.name_key)
             )
             return [Tag(name=n, colour=c, count=k, id=i) for i, n, c, k in rows]
