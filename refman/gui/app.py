@@ -104,6 +104,7 @@ def launch(
         except USER_ERRORS as exc:
             if server is not None:
                 server.close()
+            lock.release()  # (another start on this library meanwhile: its own window)
             asker = ask_login or (None if _headless() else ask_login_at_start)
             login = None if smoke_test or asker is None else asker(url, str(exc))
             if login is None:  # (a message box, unless the dialog said it and was cancelled)

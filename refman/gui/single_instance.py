@@ -46,12 +46,20 @@ to raise its window (Wayland's xdg-activation)."""
 
 
 def instance_key(url: str) -> str:
-    """The name of the lock and the socket for the library at ``url`` and this user."""
+    """The name of the lock and the socket for the library at ``url`` and this user. A
+    server library is named by ``ServerLibrary.key`` (``user@host:port/db``), so every
+    way of writing its URL (a default port, a password in it) is the same library."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no user name (a container with an unknown uid)
         user = str(os.getuid()) if hasattr(os, "getuid") else ""
-    digest = hashlib.sha256(f"{user}\n{url}".encode()).hexdigest()[:24]
+    library = url
+    if url.startswith("postgresql"):  # (SQLAlchemy is imported only for a server URL)
+        from refman.storage.servers import server_library  # noqa: PLC0415
+
+        server = server_library(url)
+        library = url if server is None else f"server:{server.key}"
+    digest = hashlib.sha256(f"{user}\n{library}".encode()).hexdigest()[:24]
     return f"refman-{digest}"
 
 

@@ -61,6 +61,11 @@ def test_the_key_depends_on_the_library(runtime_dir: Path) -> None:
     assert one != instance_key("sqlite:////home/a/other.sqlite")
     assert one.startswith("refman-")
     assert server_name(one) == str(runtime_dir / f"{one}.sock")
+    # A shared library however its URL is written (default port, a password in it).
+    lab = instance_key("postgresql+psycopg://alice@labserver/lab")
+    assert lab == instance_key("postgresql+psycopg://alice:s3cret@labserver:5432/lab")
+    assert lab != instance_key("postgresql+psycopg://bob@labserver/lab")
+    assert lab != instance_key("postgresql+psycopg://alice@labserver/other")
 
 
 def test_a_socket_path_too_long_for_unix_falls_back_to_the_temporary_folder(
