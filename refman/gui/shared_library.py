@@ -31,6 +31,8 @@ class SharedLibrary(QObject):
 
     sig_switch_requested = Signal(object)
 
+    JOURNAL_CHECK_MS = 1000
+
     def __init__(self, window: MainWindow, *, listen: bool = True) -> None:
         super().__init__(window)
         self._window = window
@@ -57,6 +59,13 @@ class SharedLibrary(QObject):
         window.bridge.sig_connection_lost.connect(self.note_kept)
         self.journal_problem = ""
         """Why the kept edits could not be written to disk (empty: they were)."""
+        self.journal_blocked = ""
+        """Why this window leaves the library's file of kept edits alone (it could not
+        read it at start); empty: it writes it."""
+        self._written = kept_edits.KeptEdits()
+        self._journal_check = QTimer(self)
+        self._journal_check.setInterval(self.JOURNAL_CHECK_MS)
+        self._journal_check.timeout.connect(self.write_journal)
         self._show_indicator()
 
     def start(self) -> None:
@@ -69,9 +78,16 @@ class SharedLibrary(QObject):
 
     def _take_back_kept(self) -> None:
         url = self._window.library.store.url
-        kept = kept_edits.load(url)
+        try:
+            kept = kept_edits.load(url)
+        except kept_edits.UnreadableKeptEditsError as exc:
+            self.journal_blocked = str(exc)  # (never overwritten: kept in memory only)
+            self.journal_problem = str(exc)
+            self._window.bridge.report_error(str(exc))
+            return
         if not kept.count():
             return
+        self._remember_written(kept)  # (what the file holds: rewritten as they are saved)
         detail = self._window.detail
         detail.restore_kept_fields(kept.fields)
         detail.notes.restore_kept_notes(kept.notes)
@@ -89,19 +105,32 @@ class SharedLibrary(QObject):
 
     def write_journal(self) -> None:
         """Write the edits waiting for the connection to disk (none: remove the file);
-        a failure is reported once and remembered in ``journal_problem``."""
-        if not self.live.server:
+        a failure is reported once and remembered in ``journal_problem``. While the file
+        holds edits, it is compared with them every second (``JOURNAL_CHECK_MS``): a
+        question about one of them (their text or ours?) ends without telling this."""
+        if not self.live.server or self.journal_blocked:
             return
         detail = self._window.detail
         kept = kept_edits.KeptEdits(detail.kept_fields(), detail.notes.kept_notes())
+        if kept == self._written and not self.journal_problem:
+            return
         try:
             kept_edits.save(self._window.library.store.url, kept)
         except UserError as exc:
             if not self.journal_problem:
                 self._window.bridge.report_error(f"Unsaved edits are kept in memory only: {exc}")
             self.journal_problem = str(exc)
+            return
+        self.journal_problem = ""
+        self._remember_written(kept)
+
+    def _remember_written(self, kept: kept_edits.KeptEdits) -> None:
+        """``kept`` is what the file holds now: compared with the edits while any."""
+        self._written = kept
+        if kept.count():
+            self._journal_check.start()
         else:
-            self.journal_problem = ""
+            self._journal_check.stop()
 
     def stop(self) -> None:
         """Stop watching (the window closes)."""

@@ -10,7 +10,6 @@ changed the same thing meanwhile. The file holds the text as typed, never a pass
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -74,15 +73,23 @@ def journal_path(url: str) -> Path | None:
     return journal_folder() / f"{name}.json"
 
 
+class UnreadableKeptEditsError(UserError):
+    """A file of kept edits exists but cannot be read (damaged, from a newer refman, or
+    unreadable now): it is left alone, never overwritten or removed."""
+
+
 def save(url: str, kept: KeptEdits) -> None:
     """Write ``kept`` for the library at ``url`` atomically (no edits: remove the file).
-    Raises ``UserError`` when it cannot be written (the edits stay in the window)."""
+    Raises ``UserError`` when it cannot be written or removed (the edits stay in the
+    window). Only call it for a file :func:`load` read (or found absent)."""
     path = journal_path(url)
     if path is None:
         return
     if not kept.count():
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot remove {path}: {exc.strerror}") from exc
         return
     library = server_library(url)
     document = {
@@ -111,8 +118,9 @@ def save(url: str, kept: KeptEdits) -> None:
 
 
 def load(url: str) -> KeptEdits:
-    """The edits kept for the library at ``url`` (none when there is no file; a file
-    that cannot be read or understood is logged and left where it is, for the user)."""
+    """The edits kept for the library at ``url`` (none when there is no file). A file
+    that cannot be read or understood raises :class:`UnreadableKeptEditsError` and is
+    left where it is, for the user (and for a newer refman that wrote it)."""
     path = journal_path(url)
     if path is None or not path.exists():
         return KeptEdits()
@@ -121,7 +129,10 @@ def load(url: str) -> KeptEdits:
         return _parse(document)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         log.warning("cannot read the kept edits in %s: %s", path, exc)
-        return KeptEdits()
+        raise UnreadableKeptEditsError(
+            f"edits kept by an earlier session in {path} cannot be read ({exc}); "
+            "the file is left as it is"
+        ) from exc
 
 
 def _value(item: Any) -> Value:

@@ -21,6 +21,8 @@ from refman.gui.connect_dialog import ConnectDialog, LibraryLogin, recent_librar
 from refman.gui.detail_pane import PENDING_MESSAGE
 from refman.gui.main_window import MainWindow
 from refman.gui.settings import Settings
+from refman.gui.single_instance import InstanceLock, instance_key
+from refman.services import kept_edits
 from refman.services.library import Library
 from tests import pg_server as pg
 from tests.conftest import SEED_FILES
@@ -265,6 +267,9 @@ def test_a_start_without_the_password_asks_for_it(
         if status in seen:
             return  # (still showing what was answered)
         seen.append(status)
+        probe = InstanceLock(instance_key(url))  # another start meanwhile is not stuck
+        assert probe.try_acquire()
+        probe.release()
         assert (dialog.user.text(), dialog.database.text()) == (user, shared_db)
         assert dialog.password.hasFocus()
         dialog.password.setText("wrong" if len(seen) == 1 else SECRET)
@@ -451,6 +456,67 @@ def test_edits_kept_offline_survive_closing_the_window(
         reopened.close()  # (before its library: a window still painting would reconnect)
     finally:
         again.close()
+
+
+@pytest.mark.postgres
+def test_a_kept_note_someone_changed_meanwhile_asks_and_leaves_the_disk_once_answered(
+    qtbot: QtBot, open_window: Opener, pg_server: pg.Server, shared_db: str
+) -> None:
+    """A note typed offline in an earlier session over "Our words" (version 1); since, a
+    colleague saved "Their words". The window asks; the file keeps the note until the
+    user has answered, then goes."""
+    url = pg_server.url(shared_db)
+    library = open_library(url)
+    try:
+        library.import_files(SEED_FILES[:1])
+        ref_id = library.query_ids(ReferenceQuery())[0]
+        note_id = library.add_note(ref_id, "Our words").count
+        library.edit_note(note_id, "Their words", version=1)
+        kept = kept_edits.KeptEdits(
+            notes=[kept_edits.KeptNote(ref_id, note_id, "Our words, typed offline", 1, "Our words")]
+        )
+        kept_edits.save(url, kept)
+        path = kept_edits.journal_path(url)
+        assert path is not None
+
+        window = open_window(library)
+        notes = window.detail.notes
+        qtbot.waitUntil(lambda: notes.conflict_dialog is not None, timeout=10_000)
+        dialog = notes.conflict_dialog
+        assert dialog is not None
+        assert dialog.rows["note"].theirs_view.toPlainText() == "Their words"  # type: ignore[union-attr]
+        assert "typed offline" in path.read_text(encoding="utf-8")  # not answered yet: kept
+        dialog.rows["note"].choose("mine")
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: not path.exists(), timeout=5_000)
+        (saved,) = library.load([ref_id])[0].notes
+        assert (saved.text, saved.version) == ("Our words, typed offline", 3)
+        window.close()
+    finally:
+        library.close()
+
+
+@pytest.mark.postgres
+def test_a_file_of_kept_edits_that_cannot_be_read_is_left_alone(
+    qtbot: QtBot, open_window: Opener, pg_server: pg.Server, shared_db: str
+) -> None:
+    """Written by a newer refman, or damaged: the window says so and never overwrites
+    or removes it (its own kept edits then live in the window only, and closing asks)."""
+    url = pg_server.url(shared_db)
+    path = kept_edits.journal_path(url)
+    assert path is not None
+    path.parent.mkdir(parents=True)
+    path.write_text('{"format": 2, "what": "a newer refman"}', encoding="utf-8")
+    library = open_library(url)
+    try:
+        window = open_window(library)
+        assert "cannot be read" in window.shared.journal_blocked
+        window.shared.write_journal()  # (as after any kept edit, or a reconnection)
+        assert path.read_text(encoding="utf-8") == '{"format": 2, "what": "a newer refman"}'
+        assert window.shared.journal_problem  # closing with kept edits would warn
+        window.close()
+    finally:
+        library.close()
 
 
 @pytest.mark.postgres

@@ -1,5 +1,5 @@
 """Edits kept for want of a connection, on disk: written whole, read back, never in the
-way (a file library has none; a damaged file is left for the user and reads as none)."""
+way (a file library has none; a file that cannot be read is an error and is left alone)."""
 
 from __future__ import annotations
 
@@ -59,12 +59,15 @@ def test_a_file_library_keeps_nothing(kept_edits_folder: Path, tmp_path: Path) -
      '{"format": 1, "fields": {"x": {"title": ["a", "b"]}}}',
      '{"format": 1, "fields": {"1": {"title": [["a"], "b"]}}}'],
 )  # fmt: skip
-def test_a_damaged_file_reads_as_nothing_and_stays(kept_edits_folder: Path, content: str) -> None:
+def test_a_file_that_cannot_be_read_is_an_error_and_stays(
+    kept_edits_folder: Path, content: str
+) -> None:
     path = kept_edits.journal_path(URL)
     assert path is not None
     path.parent.mkdir(parents=True)
     path.write_text(content, encoding="utf-8")
-    assert kept_edits.load(URL).count() == 0
+    with pytest.raises(kept_edits.UnreadableKeptEditsError, match=path.name):
+        kept_edits.load(URL)
     assert path.read_text(encoding="utf-8") == content  # left for the user to look at
 
 
