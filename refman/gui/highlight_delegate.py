@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, Qt
@@ -18,6 +19,17 @@ SPANS_CACHED = 4_000
 """How many cells' matched spans are kept for repaints (forgotten when the words change)."""
 
 Spans = tuple[tuple[int, int], ...]
+
+
+_RIGHT_TO_LEFT = frozenset({"R", "AL"})
+
+
+def right_to_left(text: str) -> bool:
+    """Whether ``text`` holds right-to-left letters (Hebrew, Arabic ...): its words are
+    not laid out in reading order, and it is painted without highlights."""
+    return not text.isascii() and any(
+        unicodedata.bidirectional(ch) in _RIGHT_TO_LEFT for ch in text
+    )
 
 
 def visible_spans(spans: Sequence[tuple[int, int]], shown: int) -> list[tuple[int, int]]:
@@ -86,6 +98,8 @@ class HighlightDelegate(QStyledItemDelegate):
         data = index.data(Qt.ItemDataRole.DisplayRole) if self._words else None
         text = data if isinstance(data, str) else ""
         spans = self.spans(text) if text else ()
+        if spans and (option.direction == Qt.LayoutDirection.RightToLeft or right_to_left(text)):
+            spans = ()  # (runs drawn one after another would be out of reading order)
         if not spans:
             super().paint(painter, option, index)
             return
@@ -118,14 +132,16 @@ class HighlightDelegate(QStyledItemDelegate):
             runs = segments(shown, visible_spans(spans, kept))
         else:
             runs = segments(text, spans)
-        group = (
-            QPalette.ColorGroup.Normal
-            if opt.state & QStyle.StateFlag.State_Enabled
-            else QPalette.ColorGroup.Disabled
-        )
+        state = opt.state
+        if not state & QStyle.StateFlag.State_Enabled:
+            group = QPalette.ColorGroup.Disabled
+        elif not state & QStyle.StateFlag.State_Active:
+            group = QPalette.ColorGroup.Inactive  # (as the style draws a cell's text)
+        else:
+            group = QPalette.ColorGroup.Normal
         role = (
             QPalette.ColorRole.HighlightedText
-            if opt.state & QStyle.StateFlag.State_Selected
+            if state & QStyle.StateFlag.State_Selected
             else QPalette.ColorRole.Text
         )
         plain = opt.palette.color(group, role)

@@ -6,7 +6,13 @@ from PySide6.QtGui import QColor, QImage, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
-from refman.gui.highlight_delegate import HIGHLIGHT, HighlightDelegate, segments, visible_spans
+from refman.gui.highlight_delegate import (
+    HIGHLIGHT,
+    HighlightDelegate,
+    right_to_left,
+    segments,
+    visible_spans,
+)
 
 WIDTH = 300
 
@@ -77,3 +83,20 @@ def test_a_match_past_the_cells_edge_is_elided_not_drawn(qtbot: QtBot) -> None:
 def test_no_words_paint_as_usual(qtbot: QtBot) -> None:
     view = table(qtbot, ["Self-Distillation of Graphs"], ())
     assert highlighted_columns(view, 0) == []
+
+
+def test_right_to_left_text_is_painted_in_reading_order_without_highlights(
+    qtbot: QtBot,
+) -> None:
+    hebrew = "למידה עמוקה distillation"  # (a match, in a right-to-left title)
+    assert right_to_left(hebrew)
+    assert not right_to_left("Self-Distillation of Graphs")
+    assert not right_to_left("Fëng and Müller")
+    view = table(qtbot, [hebrew], ("distillation",))
+    assert highlighted_columns(view, 0) == []  # drawn by the style, as any cell
+    image = view.viewport().grab().toImage()
+    rect = view.visualRect(view.model().index(0, 0))
+    background = image.pixel(rect.right() - 1, rect.center().y())
+    inked = [x for x in range(rect.left(), rect.right())
+             if image.pixel(x, rect.center().y()) != background]  # fmt: skip
+    assert inked  # the text is there
