@@ -350,6 +350,9 @@ class ConflictResolver(QObject):
         self._multiline = frozenset(multiline)
         self._value_of: Value = value_of or (lambda name, text: text)
         self.dialog: ConflictDialog | None = None
+        self.asking: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+        """The edits a dialog asks about now: reference id -> (the user's values, the
+        values they began from); kept on disk by a shared library's window meanwhile."""
 
     def save(self, ref_id: int, mine: Mapping[str, Any], bases: Mapping[str, Any]) -> bool:
         """Write ``mine`` (field values the user set, starting from ``bases``). True when
@@ -414,6 +417,7 @@ class ConflictResolver(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         state = {"current": current}
         others = {n: v for n, v in mine.items() if n not in {c.name for c in conflicts}}
+        self.asking[ref_id] = (dict(mine), dict(bases))
 
         def on_accept() -> None:
             shown_version = state["current"]
@@ -447,11 +451,13 @@ class ConflictResolver(QObject):
                 dialog.show_error(str(exc))
                 return
             self.dialog = None
+            self.asking.pop(ref_id, None)
             dialog.done(QDialog.DialogCode.Accepted)
             self.sig_finished.emit(ref_id, True)
 
         def on_reject() -> None:
             self.dialog = None
+            self.asking.pop(ref_id, None)
             dialog.done(QDialog.DialogCode.Rejected)
             self.sig_finished.emit(ref_id, False)
 

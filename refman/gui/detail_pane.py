@@ -513,9 +513,15 @@ class DetailPane(QWidget):
         return sum(len(fields) for fields in self._pending.values())
 
     def kept_fields(self) -> dict[int, dict[str, tuple[Any, Any]]]:
-        """The field edits waiting for the connection: reference id -> field -> (the
-        value typed, the value the user began from)."""
-        return {ref_id: dict(fields) for ref_id, fields in self._pending.items()}
+        """The field edits waiting for the connection, or for the user's answer to a
+        conflict question: reference id -> field -> (the value typed, the value the
+        user began from)."""
+        kept = {ref_id: dict(fields) for ref_id, fields in self._pending.items()}
+        for ref_id, (mine, bases) in self.conflicts.asking.items():
+            fields = kept.setdefault(ref_id, {})
+            for name, value in mine.items():
+                fields.setdefault(name, (value, bases.get(name)))
+        return {ref_id: fields for ref_id, fields in kept.items() if fields}
 
     def restore_kept_fields(self, kept: dict[int, dict[str, tuple[Any, Any]]]) -> None:
         """Take back field edits kept in an earlier session (saved, or asked about, by

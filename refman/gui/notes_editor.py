@@ -102,6 +102,8 @@ class NotesEditor(QWidget):
         """Notes typed while there was no connection: (reference, note or None for a
         new one) -> what was typed over what; written by :meth:`retry_pending`."""
         self.conflict_dialog: ConflictDialog | None = None
+        self._asking: KeptNote | None = None
+        """The note ``conflict_dialog`` asks about (as it would be kept on disk)."""
 
         self.new_button = QToolButton(self)
         self.new_button.setText("New Note")
@@ -269,9 +271,11 @@ class NotesEditor(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.conflict_dialog = dialog
         note_id = theirs.id
+        self._asking = KeptNote(ref_id, note_id, mine, None, base)  # (no version: asks)
 
         def finished(result: int) -> None:
             self.conflict_dialog = None
+            self._asking = None
             accepted = result == int(QDialog.DialogCode.Accepted)
             chosen = dialog.values()["note"]
             go_on = resume
@@ -482,11 +486,16 @@ class NotesEditor(QWidget):
         return len(self._pending)
 
     def kept_notes(self) -> list[KeptNote]:
-        """The notes waiting for the connection (kept on disk by the window)."""
-        return [
+        """The notes waiting for the connection, or for the user's answer to a conflict
+        question (kept on disk by the window)."""
+        notes = [
             KeptNote(ref_id, note_id, kept.text, kept.version, kept.base)
             for (ref_id, note_id), kept in self._pending.items()
         ]
+        asking = self._asking
+        if asking is not None and (asking.ref_id, asking.note_id) not in self._pending:
+            notes.append(asking)
+        return notes
 
     def restore_kept_notes(self, notes: Sequence[KeptNote]) -> None:
         """Take back notes kept on disk by an earlier session (written, or asked about,

@@ -133,7 +133,10 @@ class SharedLibrary(QObject):
             self._journal_check.stop()
 
     def stop(self) -> None:
-        """Stop watching (the window closes)."""
+        """Stop watching (the window closes); edits still waiting (for the connection,
+        or for an answer the user did not give) stay on disk for the next window."""
+        self.write_journal()
+        self._journal_check.stop()
         self.live.stop()
 
     @property

@@ -443,7 +443,12 @@ def test_edits_kept_offline_survive_closing_the_window(
         qtbot.waitUntil(lambda: conflicts.dialog is not None, timeout=10_000)
         dialog = conflicts.dialog
         assert dialog is not None
-        assert list(dialog.rows) == ["title"]  # the venue went in without a question
+        assert list(dialog.rows) == ["title"]  # the venue is not asked about
+        (journal,) = kept_edits_folder.iterdir()  # both wait for the answer, on disk
+        waiting = journal.read_text(encoding="utf-8")
+        assert "Title typed offline" in waiting
+        assert "Venue typed offline" in waiting
+        assert "A note typed offline" not in waiting  # (added: needed no answer)
         dialog.rows["title"].choose("mine")
         with qtbot.waitSignal(conflicts.sig_finished):
             dialog.save_button.click()
