@@ -15,6 +15,7 @@ from refman.app import open_library
 from refman.services import kept_edits
 from refman.services.library import Library
 from tests import pg_server as pg
+from tests.pg_restartable import RestartableServer, start_restartable
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 """A module marked ``both_backends`` runs each test using ``library`` on both stores."""
@@ -66,6 +67,17 @@ def pg_server() -> Iterator[pg.Server]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def restartable() -> Iterator[RestartableServer]:
+    """A private server the module's tests stop and start (the session's ``pg_server``
+    must never go down); a few seconds to start."""
+    server = start_restartable()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture(scope="session")

@@ -80,12 +80,14 @@ class HighlightDelegate(QStyledItemDelegate):
             self._spans.clear()
 
     def spans(self, text: str) -> Spans:
-        """Where the current words match in ``text`` (cached per text)."""
+        """Where the current words match in ``text`` (cached per text; none in
+        right-to-left text, see :func:`right_to_left`)."""
         found = self._spans.get(text)
         if found is None:
             if len(self._spans) >= SPANS_CACHED:
                 self._spans.clear()
-            found = self._spans[text] = tuple(highlight_spans(text, self._words))
+            matches = () if right_to_left(text) else tuple(highlight_spans(text, self._words))
+            found = self._spans[text] = matches
         return found
 
     def paint(
@@ -98,7 +100,7 @@ class HighlightDelegate(QStyledItemDelegate):
         data = index.data(Qt.ItemDataRole.DisplayRole) if self._words else None
         text = data if isinstance(data, str) else ""
         spans = self.spans(text) if text else ()
-        if spans and (option.direction == Qt.LayoutDirection.RightToLeft or right_to_left(text)):
+        if option.direction == Qt.LayoutDirection.RightToLeft:
             spans = ()  # (runs drawn one after another would be out of reading order)
         if not spans:
             super().paint(painter, option, index)

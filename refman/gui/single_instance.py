@@ -55,7 +55,7 @@ def instance_key(url: str) -> str:
         user = str(os.getuid()) if hasattr(os, "getuid") else ""
     library = url
     if url.startswith("postgresql"):  # (SQLAlchemy is imported only for a server URL)
-        from refman.storage.servers import server_library  # noqa: PLC0415
+        from refman.services.shared_libraries import server_library  # noqa: PLC0415
 
         server = server_library(url)
         library = url if server is None else f"server:{server.key}"

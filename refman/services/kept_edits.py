@@ -22,7 +22,7 @@ import platformdirs
 from refman.services.atomic import write_atomically
 from refman.services.errors import UserError
 from refman.storage.engine import APP_NAME
-from refman.storage.servers import server_library
+from refman.storage.servers import ServerLibrary, server_library
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,10 @@ def journal_path(url: str) -> Path | None:
     """The file of the server library at ``url`` (None for a file library: its writes
     never wait for a connection)."""
     library = server_library(url)
-    if library is None:
-        return None
+    return None if library is None else _journal_of(library)
+
+
+def _journal_of(library: ServerLibrary) -> Path:
     name = hashlib.sha256(library.key.encode()).hexdigest()[:20]
     return journal_folder() / f"{name}.json"
 
@@ -82,19 +84,19 @@ def save(url: str, kept: KeptEdits) -> None:
     """Write ``kept`` for the library at ``url`` atomically (no edits: remove the file).
     Raises ``UserError`` when it cannot be written or removed (the edits stay in the
     window). Only call it for a file :func:`load` read (or found absent)."""
-    path = journal_path(url)
-    if path is None:
+    library = server_library(url)
+    if library is None:
         return
+    path = _journal_of(library)
     if not kept.count():
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
             raise UserError(f"cannot remove {path}: {exc.strerror}") from exc
         return
-    library = server_library(url)
     document = {
         "format": FORMAT,
-        "library": library.url if library is not None else "",
+        "library": library.url,
         "fields": {
             str(ref_id): {name: list(pair) for name, pair in names.items()}
             for ref_id, names in kept.fields.items()

@@ -26,7 +26,7 @@ from refman.services import kept_edits
 from refman.services.library import Library
 from tests import pg_server as pg
 from tests.conftest import SEED_FILES
-from tests.pg_restartable import RestartableServer, start_restartable
+from tests.pg_restartable import RestartableServer
 
 Opener = Callable[[Library], MainWindow]
 SECRET = "s3cret-Passw0rd"
@@ -307,15 +307,6 @@ def test_a_start_without_the_password_asks_for_it(
 
 
 # --- losing the connection ------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def restartable() -> Iterator[RestartableServer]:
-    server = start_restartable()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
 @pytest.fixture
 def server_library(restartable: RestartableServer) -> Iterator[tuple[Library, str]]:
     name = restartable.server.create_database()

@@ -29,7 +29,7 @@ from refman.storage.changes import (
 from refman.storage.engine import ConnectionLostError
 from tests import pg_server as pg
 from tests.conftest import SEED_FILES, fresh_library_url
-from tests.pg_restartable import RestartableServer, start_restartable
+from tests.pg_restartable import RestartableServer
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -282,16 +282,6 @@ def test_polling_fallback_on_a_server(
             assert feed.stop()
             mine.close()
             theirs.close()
-
-
-@pytest.fixture(scope="module")
-def restartable() -> Iterator[RestartableServer]:
-    """A private server these tests stop and start."""
-    server = start_restartable()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.mark.postgres
